@@ -1,0 +1,129 @@
+//! Building and running the server from a [`Config`]: connect, migrate, load the trust file,
+//! build the schemas, bind, serve until SIGINT/SIGTERM (finishing in-flight requests), reload
+//! the trust file on SIGHUP.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::auth::{TrustStore, keys};
+use crate::config::Config;
+use crate::graphql::Schemas;
+use crate::http::{AppState, router};
+
+/// A server bound to its address, ready to run.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Connects, migrates, loads the trust file and binds. In dev mode, missing dev keys and
+    /// trust file are created first.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        if config.dev && !config.trust_path.exists() {
+            let dir = config
+                .trust_path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            let report = keys::init(&dir)?;
+            tracing::info!(dir = %dir.display(), created = report.created.len(), "dev keys ready");
+        }
+        let trust = TrustStore::load(&config.trust_path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot load the trust file {}: {e}",
+                config.trust_path.display()
+            )
+        })?;
+        let db = crate::db::connect(&config.database_url, config.db_pool).await?;
+        crate::db::migrate(&db).await?;
+        let read_db = match &config.read_database_url {
+            Some(url) => crate::db::connect(url, config.db_pool).await?,
+            None => db.clone(),
+        };
+        let mut limits = config.limits;
+        limits.suggestions = limits.suggestions || config.dev;
+        let schemas = Schemas::build(limits)?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let state = AppState::new(config, db, read_db, schemas, trust);
+        Ok(App { listener, state })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The shared state (tests reach the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let App { listener, state } = self;
+        spawn_trust_reloader(state.clone());
+        let db = state.db().clone();
+        let app = router(state);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        db.close().await.ok();
+        Ok(())
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let addr = self.local_addr()?;
+        tracing::info!(%addr, "ctex listening");
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(unix)]
+fn spawn_trust_reloader(state: AppState) {
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match state.reload_trust() {
+                Ok(()) => tracing::info!("trust file reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "trust file reload failed; keeping the previous one")
+                }
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn spawn_trust_reloader(_state: AppState) {}

@@ -1,0 +1,231 @@
+//! The `ctex` command line (DESIGN §3.1). Every flag has an environment fallback and is
+//! documented in `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::keys::{self, TokenSpec};
+use crate::config::Config;
+use crate::domain::Agency;
+use crate::graphql::{Audience, Limits};
+use crate::telemetry::{self, LogFormat};
+
+/// ctex, the counter-trafficking exchange: one GraphQL API where Vietnam's agencies share cases,
+/// networks, victims and referrals, each seeing only what its mandate permits.
+#[derive(Debug, Parser)]
+#[command(name = "ctex", version, about, long_about = None)]
+pub struct Cli {
+    /// Log filter (tracing `EnvFilter` syntax, e.g. `info,ctex=debug`).
+    #[arg(long, env = "CTEX_LOG", default_value = "info", global = true)]
+    log: String,
+    /// Log line format.
+    #[arg(
+        long,
+        env = "CTEX_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage development signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print a JWT signed with an agency's development key (dev keys only).
+    Token(TokenArgs),
+    /// Print the full federated SDL, or one agency's contract SDL.
+    Schema {
+        /// Print this agency's contract schema instead of the full one.
+        #[arg(long, value_parser = parse_agency)]
+        agency: Option<Agency>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create one Ed25519 key pair per agency and the trust file listing them (keeps existing keys).
+    Init {
+        /// Folder for the keys and the trust file.
+        #[arg(long, env = "CTEX_KEYS_DIR", default_value = ".ctex")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Database URL: `sqlite://ctex.db?mode=rwc` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "CTEX_DATABASE_URL",
+        default_value = "sqlite://ctex.db?mode=rwc"
+    )]
+    database_url: String,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CTEX_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Read-replica database URL for queries (default: the primary).
+    #[arg(long, env = "CTEX_READ_DATABASE_URL")]
+    read_database_url: Option<String>,
+    /// Trust file listing token issuers and their keys.
+    #[arg(long, env = "CTEX_TRUST", default_value = ".ctex/trust.toml")]
+    trust: PathBuf,
+    /// Dev mode: create dev keys and trust file under the trust file's folder if missing, serve
+    /// GraphiQL at GET /graphql, give field suggestions in errors.
+    #[arg(long, env = "CTEX_DEV")]
+    dev: bool,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "CTEX_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    body_limit: usize,
+    /// Request timeout, in seconds.
+    #[arg(long, env = "CTEX_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// Requests served at once (more wait).
+    #[arg(long, env = "CTEX_MAX_CONCURRENCY", default_value_t = 512)]
+    max_concurrency: usize,
+    /// Operations allowed in one batched request.
+    #[arg(long, env = "CTEX_MAX_BATCH", default_value_t = 10)]
+    max_batch: usize,
+    /// Maximum query depth.
+    #[arg(long, env = "CTEX_MAX_DEPTH", default_value_t = Limits::default().depth)]
+    max_depth: usize,
+    /// Maximum query complexity (fields times page sizes).
+    #[arg(long, env = "CTEX_MAX_COMPLEXITY", default_value_t = Limits::default().complexity)]
+    max_complexity: usize,
+    /// Database connections per pool.
+    #[arg(long, env = "CTEX_DB_POOL", default_value_t = 16)]
+    db_pool: u32,
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// Agency the token speaks for.
+    #[arg(long, value_parser = parse_agency)]
+    agency: Agency,
+    /// Subject (user or system id).
+    #[arg(long)]
+    sub: String,
+    /// Unit (e.g. a provincial department or a mission).
+    #[arg(long)]
+    unit: Option<String>,
+    /// Province codes the token is limited to, comma-separated (absent: national).
+    #[arg(long, value_delimiter = ',')]
+    jurisdiction: Option<Vec<String>>,
+    /// Space-separated scopes (`ctex:read` makes the token read-only).
+    #[arg(long)]
+    scope: Option<String>,
+    /// Access purpose recorded in the audit trail.
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = keys::DEFAULT_TTL_SECS)]
+    ttl: u64,
+    /// Folder holding the dev keys.
+    #[arg(long, env = "CTEX_KEYS_DIR", default_value = ".ctex")]
+    dir: PathBuf,
+}
+
+fn parse_agency(s: &str) -> Result<Agency, String> {
+    s.parse::<Agency>().map_err(|_| {
+        let all: Vec<&str> = Agency::ALL.iter().map(|a| a.code()).collect();
+        format!("unknown agency `{s}`; one of {}", all.join(", "))
+    })
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init_logging(&cli.log, cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ctex: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ctex: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => {
+            let mut config = Config::new(args.db.database_url);
+            config.bind = args.bind;
+            config.read_database_url = args.read_database_url;
+            config.trust_path = args.trust;
+            config.dev = args.dev;
+            config.body_limit = args.body_limit;
+            config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
+            config.max_concurrency = args.max_concurrency;
+            config.max_batch = args.max_batch;
+            config.limits.depth = args.max_depth;
+            config.limits.complexity = args.max_complexity;
+            config.db_pool = args.db_pool;
+            crate::app::App::build(config).await?.run().await?;
+        }
+        Command::Migrate(args) => {
+            let db = crate::db::connect(&args.database_url, 2).await?;
+            crate::db::migrate(&db).await?;
+            println_out("migrations applied");
+        }
+        Command::Keys {
+            command: KeysCommand::Init { dir },
+        } => {
+            let report = keys::init(&dir)?;
+            println_out(&report.to_string());
+        }
+        Command::Token(args) => {
+            let mut spec = TokenSpec::new(args.agency, args.sub);
+            spec.unit = args.unit;
+            spec.jurisdiction = args.jurisdiction;
+            spec.scope = args.scope;
+            spec.purpose = args.purpose;
+            spec.ttl_secs = args.ttl;
+            println_out(&keys::mint(&args.dir, &spec)?);
+        }
+        Command::Schema { agency } => {
+            let audience = agency.map(Audience::Agency).unwrap_or(Audience::Full);
+            print_raw(&crate::graphql::sdl(audience)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::print_stdout)]
+fn println_out(s: &str) {
+    println!("{s}");
+}
+
+#[allow(clippy::print_stdout)]
+fn print_raw(s: &str) {
+    print!("{s}");
+}

@@ -1,0 +1,411 @@
+//! Shared schema pieces: scalars, the agency directory, `me`, and Relay connection types.
+
+use std::sync::Arc;
+
+use async_graphql::dynamic::{FieldValue, TypeRef};
+use async_graphql::{Name, Value};
+
+use super::context::RequestCtx;
+use super::model::{EnumValueDef, Guarded, ObjectDef, Root, TypeDef, fail, resolve_async};
+use crate::domain::Agency;
+use crate::error::ApiError;
+use crate::policy::RowFacts;
+use crate::store::page::{Edge, Page};
+
+/// `DateTime` scalar name.
+pub(crate) const DATE_TIME: &str = "DateTime";
+/// `Date` scalar name.
+pub(crate) const DATE: &str = "Date";
+/// `AgencyCode` enum name.
+pub(crate) const AGENCY_CODE: &str = "AgencyCode";
+
+/// An enum value from stored text.
+pub(crate) fn enum_value(s: &str) -> Value {
+    Value::Enum(Name::new(s))
+}
+
+/// An optional enum value from stored text.
+pub(crate) fn opt_enum(s: &Option<String>) -> Value {
+    s.as_deref().map(enum_value).unwrap_or(Value::Null)
+}
+
+/// A timestamp as RFC 3339 with microseconds and `Z`.
+pub(crate) fn datetime(d: &chrono::DateTime<chrono::Utc>) -> Value {
+    Value::from(d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+/// A list of strings from a JSON array column.
+pub(crate) fn string_list(text: &str) -> Value {
+    Value::List(
+        crate::store::parse_list(text)
+            .into_iter()
+            .map(Value::from)
+            .collect(),
+    )
+}
+
+/// A list of enum values from a JSON array column.
+pub(crate) fn enum_list(text: &str) -> Value {
+    Value::List(
+        crate::store::parse_list(text)
+            .iter()
+            .map(|s| enum_value(s))
+            .collect(),
+    )
+}
+
+/// An agency code as its GraphQL enum value (`border_guard` → `BORDER_GUARD`).
+pub(crate) fn agency_value(code: &str) -> Value {
+    Value::Enum(Name::new(code.to_ascii_uppercase()))
+}
+
+/// Parses an `AgencyCode` enum value.
+pub(crate) fn parse_agency(name: &str) -> Option<Agency> {
+    name.to_ascii_lowercase().parse().ok()
+}
+
+fn valid_datetime(v: &Value) -> bool {
+    matches!(v, Value::String(s) if super::input::parse_datetime(s).is_some())
+}
+
+fn valid_date(v: &Value) -> bool {
+    matches!(v, Value::String(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+}
+
+/// Row values of the agency directory.
+pub(crate) struct AgencyRow {
+    agency: Agency,
+    name: &'static str,
+    name_vi: &'static str,
+}
+
+impl Guarded for AgencyRow {
+    fn facts(&self) -> &RowFacts {
+        static ALL: std::sync::LazyLock<RowFacts> = std::sync::LazyLock::new(RowFacts::default);
+        &ALL
+    }
+}
+
+/// A province of the directory.
+pub(crate) struct ProvinceRow {
+    code: &'static str,
+    name: &'static str,
+    border: bool,
+}
+
+impl Guarded for ProvinceRow {
+    fn facts(&self) -> &RowFacts {
+        static ALL: std::sync::LazyLock<RowFacts> = std::sync::LazyLock::new(RowFacts::default);
+        &ALL
+    }
+}
+
+/// The caller as the server sees it.
+pub(crate) struct MeRow(Arc<crate::auth::Principal>);
+
+impl Guarded for MeRow {
+    fn facts(&self) -> &RowFacts {
+        static ALL: std::sync::LazyLock<RowFacts> = std::sync::LazyLock::new(RowFacts::default);
+        &ALL
+    }
+}
+
+/// Structural parents (connections, edges, page info) carry no facts of their own.
+macro_rules! structural {
+    ($($t:ty),*) => {$(
+        impl<T: Send + Sync + 'static> Guarded for $t {
+            fn facts(&self) -> &RowFacts {
+                static NONE: std::sync::LazyLock<RowFacts> = std::sync::LazyLock::new(RowFacts::default);
+                &NONE
+            }
+        }
+    )*};
+}
+structural!(Page<T>, Edge<T>);
+
+/// `PageInfo` values.
+pub(crate) struct PageInfo {
+    has_next: bool,
+    end_cursor: Option<String>,
+}
+
+impl Guarded for PageInfo {
+    fn facts(&self) -> &RowFacts {
+        static NONE: std::sync::LazyLock<RowFacts> = std::sync::LazyLock::new(RowFacts::default);
+        &NONE
+    }
+}
+
+/// The connection and edge types of nodes of type `node` (parent values `T`).
+pub(crate) fn connection<T: Send + Sync + 'static>(
+    connection: &'static str,
+    edge: &'static str,
+    node: &'static str,
+) -> Vec<TypeDef> {
+    vec![
+        ObjectDef::<Page<T>>::new(connection, "A page of results (Relay connection).")
+            .field(
+                "edges",
+                TypeRef::named_nn_list_nn(edge),
+                "The rows with their cursors.",
+                vec![],
+                |page, _ctx| value_list(page.edges.iter().map(|e| FieldValue::borrowed_any(e))),
+            )
+            .field(
+                "nodes",
+                TypeRef::named_nn_list_nn(node),
+                "The rows.",
+                vec![],
+                |page, _ctx| {
+                    value_list(page.edges.iter().map(|e| FieldValue::borrowed_any(&e.node)))
+                },
+            )
+            .field(
+                "pageInfo",
+                TypeRef::named_nn("PageInfo"),
+                "Where this page ends.",
+                vec![],
+                |page, _ctx| {
+                    async_graphql::dynamic::FieldFuture::Value(Some(FieldValue::owned_any(
+                        PageInfo {
+                            has_next: page.has_next,
+                            end_cursor: page.edges.last().map(|e| e.cursor.clone()),
+                        },
+                    )))
+                },
+            )
+            .field(
+                "totalCount",
+                TypeRef::named(TypeRef::INT),
+                "All rows matching the filter in your scope (counted only when asked).",
+                vec![],
+                |page, ctx| {
+                    let count = page.count.clone();
+                    resolve_async(ctx, |_ctx| async move {
+                        match count {
+                            Some(count) => {
+                                let n = count().await?;
+                                Ok(Some(FieldValue::value(
+                                    i64::try_from(n).unwrap_or(i64::MAX),
+                                )))
+                            }
+                            None => Ok(None),
+                        }
+                    })
+                },
+            )
+            .build(),
+        ObjectDef::<Edge<T>>::new(edge, "A row and its cursor.")
+            .value(
+                "cursor",
+                TypeRef::named_nn(TypeRef::STRING),
+                "Pass as `after` to continue.",
+                |e| e.cursor.clone(),
+            )
+            .field(
+                "node",
+                TypeRef::named_nn(node),
+                "The row.",
+                vec![],
+                |e, _ctx| {
+                    async_graphql::dynamic::FieldFuture::Value(Some(FieldValue::borrowed_any(
+                        &e.node,
+                    )))
+                },
+            )
+            .build(),
+    ]
+}
+
+fn value_list<'a>(
+    items: impl Iterator<Item = FieldValue<'a>>,
+) -> async_graphql::dynamic::FieldFuture<'a> {
+    async_graphql::dynamic::FieldFuture::Value(Some(FieldValue::list(items)))
+}
+
+/// Scalars, enums and directory types every schema has.
+pub(crate) fn types() -> Vec<TypeDef> {
+    let mut types = vec![
+        TypeDef::Scalar {
+            name: DATE_TIME,
+            description: "An instant, RFC 3339 (e.g. `2026-07-01T08:00:00Z`).",
+            validator: valid_datetime,
+        },
+        TypeDef::Scalar {
+            name: DATE,
+            description: "A calendar date, `YYYY-MM-DD`.",
+            validator: valid_date,
+        },
+        TypeDef::Enum {
+            name: AGENCY_CODE,
+            description: "The agencies of the exchange (DESIGN §1).",
+            governed: false,
+            values: Agency::ALL
+                .iter()
+                .map(|a| EnumValueDef {
+                    name: a.graphql_name(),
+                    description: String::new(),
+                    rule: None,
+                })
+                .collect(),
+        },
+        ObjectDef::<AgencyRow>::new("Agency", "An agency of the exchange.")
+            .key("code")
+            .value(
+                "code",
+                TypeRef::named_nn(AGENCY_CODE),
+                "Agency code.",
+                |a| agency_value(a.agency.code()),
+            )
+            .value(
+                "name",
+                TypeRef::named(TypeRef::STRING),
+                "English name.",
+                |a| a.name,
+            )
+            .value(
+                "nameVi",
+                TypeRef::named(TypeRef::STRING),
+                "Vietnamese name.",
+                |a| a.name_vi,
+            )
+            .build(),
+        ObjectDef::<ProvinceRow>::new("Province", "A province by administrative code.")
+            .value(
+                "code",
+                TypeRef::named_nn(TypeRef::STRING),
+                "Two-digit code.",
+                |p| p.code,
+            )
+            .value("name", TypeRef::named(TypeRef::STRING), "Name.", |p| p.name)
+            .value(
+                "border",
+                TypeRef::named(TypeRef::BOOLEAN),
+                "On a land border.",
+                |p| p.border,
+            )
+            .build(),
+        ObjectDef::<MeRow>::new("Me", "The caller, as authenticated.")
+            .value(
+                "agency",
+                TypeRef::named_nn(AGENCY_CODE),
+                "Your agency.",
+                |m| agency_value(m.0.agency.code()),
+            )
+            .value(
+                "subject",
+                TypeRef::named_nn(TypeRef::STRING),
+                "Your token subject.",
+                |m| m.0.subject.clone(),
+            )
+            .value(
+                "unit",
+                TypeRef::named(TypeRef::STRING),
+                "Your unit, if any.",
+                |m| m.0.unit.clone(),
+            )
+            .value(
+                "jurisdiction",
+                TypeRef::named_nn_list(TypeRef::STRING),
+                "Province codes you are limited to (absent: national).",
+                |m| {
+                    m.0.jurisdiction
+                        .as_ref()
+                        .map(|j| Value::List(j.iter().map(|s| Value::from(s.as_str())).collect()))
+                        .unwrap_or(Value::Null)
+                },
+            )
+            .value(
+                "readOnly",
+                TypeRef::named_nn(TypeRef::BOOLEAN),
+                "Whether the token is read-only (`ctex:read`).",
+                |m| m.0.read_only(),
+            )
+            .value(
+                "purpose",
+                TypeRef::named(TypeRef::STRING),
+                "The access purpose of this request.",
+                |m| m.0.purpose.clone(),
+            )
+            .build(),
+        ObjectDef::<PageInfo>::new("PageInfo", "Pagination state.")
+            .value(
+                "hasNextPage",
+                TypeRef::named_nn(TypeRef::BOOLEAN),
+                "Whether more rows follow.",
+                |p| p.has_next,
+            )
+            .value(
+                "endCursor",
+                TypeRef::named(TypeRef::STRING),
+                "Cursor of the last row.",
+                |p| p.end_cursor.clone(),
+            )
+            .build(),
+    ];
+    types.extend(query_fields());
+    types
+}
+
+/// The directory and `me` fields of `Query` (merged into the root by `super::build`).
+fn query_fields() -> Vec<TypeDef> {
+    vec![
+        ObjectDef::<Root>::new("Query", "")
+            .field(
+                "me",
+                TypeRef::named_nn("Me"),
+                "Who you are, as the server sees your token.",
+                vec![],
+                |_, ctx| match RequestCtx::of(&ctx) {
+                    Some(req) => async_graphql::dynamic::FieldFuture::Value(Some(
+                        FieldValue::owned_any(MeRow(req.principal.clone())),
+                    )),
+                    None => fail(&ctx, ApiError::Unauthenticated),
+                },
+            )
+            .field(
+                "agencies",
+                TypeRef::named_nn_list("Agency"),
+                "The agencies of the exchange.",
+                vec![],
+                |_, _ctx| {
+                    let rows =
+                        migration::seed::AGENCIES
+                            .iter()
+                            .filter_map(|(code, name, name_vi)| {
+                                code.parse::<Agency>().ok().map(|agency| AgencyRow {
+                                    agency,
+                                    name,
+                                    name_vi,
+                                })
+                            });
+                    value_list(
+                        rows.map(FieldValue::owned_any)
+                            .collect::<Vec<_>>()
+                            .into_iter(),
+                    )
+                },
+            )
+            .field(
+                "provinces",
+                TypeRef::named_nn_list("Province"),
+                "Provinces by administrative code.",
+                vec![],
+                |_, _ctx| {
+                    let rows = migration::seed::PROVINCES
+                        .iter()
+                        .map(|(code, name, border)| ProvinceRow {
+                            code,
+                            name,
+                            border: *border,
+                        });
+                    value_list(
+                        rows.map(FieldValue::owned_any)
+                            .collect::<Vec<_>>()
+                            .into_iter(),
+                    )
+                },
+            )
+            .build(),
+    ]
+}

@@ -1,0 +1,93 @@
+//! What a request carries through the resolvers: who calls, its request id, the databases, the
+//! per-request DataLoaders and the audit buffer.
+//!
+//! Built once per request by the HTTP layer from the authenticated [`Principal`] and inserted
+//! into the GraphQL request data. Resolvers read it through [`RequestCtx::of`]; they never read
+//! the token or headers themselves.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use sea_orm::DatabaseConnection;
+
+use super::loaders::{CaseById, IdentifiersByPerson, PartiesByCase, PartiesByPerson, PersonById};
+use crate::audit::AuditBuffer;
+use crate::auth::Principal;
+
+/// The request's context.
+pub(crate) struct RequestCtx {
+    /// The authenticated caller.
+    pub(crate) principal: Arc<Principal>,
+    /// The request id (`x-request-id`), for logs and masked errors.
+    pub(crate) request_id: String,
+    /// The primary database (writes, and reads that must see them).
+    pub(crate) db: DatabaseConnection,
+    /// The read database (a replica when configured, else the primary).
+    pub(crate) read_db: DatabaseConnection,
+    /// Person-level reads and denials waiting to be written to the audit trail.
+    pub(crate) audit: AuditBuffer,
+    /// Batch loaders scoped to this caller.
+    pub(crate) loaders: Loaders,
+}
+
+/// The DataLoaders of one request; each applies the caller's scope to every batch.
+pub(crate) struct Loaders {
+    pub(crate) case: DataLoader<CaseById>,
+    pub(crate) person: DataLoader<PersonById>,
+    pub(crate) parties_by_case: DataLoader<PartiesByCase>,
+    pub(crate) parties_by_person: DataLoader<PartiesByPerson>,
+    pub(crate) identifiers: DataLoader<IdentifiersByPerson>,
+}
+
+impl Loaders {
+    fn new(principal: &Arc<Principal>, db: &DatabaseConnection) -> Loaders {
+        fn dl<T: async_graphql::dataloader::Loader<uuid::Uuid>>(loader: T) -> DataLoader<T> {
+            DataLoader::new(loader, tokio::spawn).max_batch_size(500)
+        }
+        let p = principal.clone();
+        Loaders {
+            case: dl(CaseById {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            person: dl(PersonById {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            parties_by_case: dl(PartiesByCase {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            parties_by_person: dl(PartiesByPerson {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            identifiers: dl(IdentifiersByPerson { p, db: db.clone() }),
+        }
+    }
+}
+
+impl RequestCtx {
+    /// A context for one request.
+    pub(crate) fn new(
+        principal: Arc<Principal>,
+        request_id: String,
+        db: DatabaseConnection,
+        read_db: DatabaseConnection,
+    ) -> RequestCtx {
+        let loaders = Loaders::new(&principal, &read_db);
+        RequestCtx {
+            principal,
+            request_id,
+            db,
+            read_db,
+            audit: AuditBuffer::default(),
+            loaders,
+        }
+    }
+
+    /// The context of the request a resolver runs in.
+    pub(crate) fn of<'a>(ctx: &async_graphql::Context<'a>) -> Option<&'a Arc<RequestCtx>> {
+        ctx.data_opt::<Arc<RequestCtx>>()
+    }
+}

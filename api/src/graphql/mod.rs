@@ -1,0 +1,488 @@
+//! The GraphQL API: the schema model, built into one full schema and one contract schema per
+//! agency, all from the same definitions and the same policy table.
+//!
+//! - [`Schemas::build`] makes the full federated schema (every field, `@requiresScopes` from the
+//!   policy) and each agency's contract schema (only the fields that agency may use at least
+//!   somewhere). Building needs no database: the data arrives per request in `RequestCtx`.
+//! - Requests execute on the full schema, so a field an agency may not use answers `null` with
+//!   a `FORBIDDEN` error at its path. Introspection is answered from the caller's contract
+//!   schema, so it lists exactly the fields the agency may use.
+//!
+//! # Layout
+//! `model` (types as data, the field guard), `context` (per-request data), `loaders`
+//! (DataLoaders), `input` (argument parsing), `write` (the mutation transaction), `common`
+//! (scalars, directory, connections), and one module per domain: `case`, `person`.
+
+pub(crate) mod case;
+pub(crate) mod common;
+pub(crate) mod context;
+pub(crate) mod input;
+pub(crate) mod loaders;
+pub(crate) mod model;
+pub(crate) mod person;
+pub(crate) mod write;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use async_graphql::dynamic::{
+    Enum, EnumItem, Field, FieldFuture, FieldValue, InputObject, InputValue, Object, Scalar,
+    Schema, SchemaBuilder, TypeRef,
+};
+use async_graphql::{SDLExportOptions, Value};
+
+pub(crate) use context::RequestCtx;
+use model::{FieldDef, TypeDef};
+
+use crate::domain::Agency;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::{self, RowFacts, Rule};
+
+/// Who a schema is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The full federated schema: every field, with `@requiresScopes`.
+    Full,
+    /// One agency's contract: only the fields it may use.
+    Agency(Agency),
+}
+
+/// Limits applied to every schema (DESIGN §3.4, `QUERY_TOO_COMPLEX`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum query depth.
+    pub depth: usize,
+    /// Maximum complexity (fields, multiplied by page sizes).
+    pub complexity: usize,
+    /// Maximum recursion depth of the parser.
+    pub recursive_depth: usize,
+    /// Maximum directives per field.
+    pub directives: usize,
+    /// Whether field suggestions ("did you mean") are given in errors.
+    pub suggestions: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            depth: 12,
+            complexity: 20_000,
+            recursive_depth: 32,
+            directives: 50,
+            suggestions: false,
+        }
+    }
+}
+
+/// The full schema and each agency's contract schema.
+#[derive(Clone)]
+pub struct Schemas {
+    /// The full schema; every request executes here.
+    pub full: Schema,
+    /// Contract schemas for introspection, per agency.
+    pub agencies: HashMap<Agency, Schema>,
+}
+
+impl Schemas {
+    /// Builds all schemas.
+    pub fn build(limits: Limits) -> anyhow::Result<Schemas> {
+        let full = build(Audience::Full, limits)?;
+        let mut agencies = HashMap::new();
+        for agency in Agency::ALL {
+            agencies.insert(agency, build(Audience::Agency(agency), limits)?);
+        }
+        Ok(Schemas { full, agencies })
+    }
+
+    /// The schema that answers introspection for `agency`.
+    pub fn for_agency(&self, agency: Agency) -> &Schema {
+        self.agencies.get(&agency).unwrap_or(&self.full)
+    }
+}
+
+/// All type definitions of the API, in declaration order.
+pub(crate) fn model() -> Vec<TypeDef> {
+    let mut types = common::types();
+    types.extend(case::types());
+    types.extend(person::types());
+    merge_roots(types)
+}
+
+/// Merges the partial `Query` and `Mutation` objects domain modules declare into one each.
+fn merge_roots(types: Vec<TypeDef>) -> Vec<TypeDef> {
+    let mut roots: BTreeMap<&'static str, Vec<FieldDef>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for t in types {
+        match t {
+            TypeDef::Object {
+                name: name @ ("Query" | "Mutation" | "Subscription"),
+                fields,
+                ..
+            } => {
+                roots.entry(name).or_default().extend(fields);
+            }
+            other => out.push(other),
+        }
+    }
+    let description = |name: &str| match name {
+        "Query" => "Reads. Every field answers only within your agency's scope.",
+        "Mutation" => "Writes. Transactional; `idempotencyKey` makes retries safe.",
+        _ => "Real-time events, filtered by the same policy as queries.",
+    };
+    for (name, fields) in roots {
+        out.push(TypeDef::Object {
+            name,
+            description: description(name),
+            key: None,
+            fields,
+        });
+    }
+    out
+}
+
+fn allowed(audience: Audience, rule: Option<Rule>, ty: &str) -> bool {
+    match audience {
+        Audience::Full => true,
+        Audience::Agency(agency) => rule.is_some_and(|r| policy::may_ever_use(agency, r, ty)),
+    }
+}
+
+/// Keeps, for `audience`, the fields it may use, then drops types no longer reachable from the
+/// roots (and fields whose type was dropped), until nothing changes.
+fn filter(types: Vec<TypeDef>, audience: Audience) -> Vec<TypeDef> {
+    let mut types: Vec<TypeDef> = types
+        .into_iter()
+        .map(|t| match t {
+            TypeDef::Object {
+                name,
+                description,
+                key,
+                fields,
+            } => TypeDef::Object {
+                name,
+                description,
+                key,
+                fields: fields
+                    .into_iter()
+                    .filter(|f| allowed(audience, f.rule, name))
+                    .collect(),
+            },
+            TypeDef::Input {
+                name,
+                description,
+                fields,
+            } => TypeDef::Input {
+                name,
+                description,
+                fields: fields
+                    .into_iter()
+                    .filter(|f| allowed(audience, f.rule, name))
+                    .collect(),
+            },
+            TypeDef::Enum {
+                name,
+                description,
+                governed,
+                values,
+            } => TypeDef::Enum {
+                name,
+                description,
+                governed,
+                values: values
+                    .into_iter()
+                    .filter(|v| !governed || allowed(audience, v.rule, name))
+                    .collect(),
+            },
+            scalar => scalar,
+        })
+        .collect();
+    loop {
+        let before: usize = types.iter().map(size).sum::<usize>() + types.len();
+        // Empty objects, inputs and enums cannot exist.
+        types.retain(|t| size(t) > 0 || matches!(t, TypeDef::Scalar { .. }));
+        let present: BTreeSet<&'static str> = types.iter().map(TypeDef::name).collect();
+        let known = |ty: &TypeRef| is_builtin(ty.type_name()) || present.contains(ty.type_name());
+        for t in types.iter_mut() {
+            match t {
+                TypeDef::Object { fields, .. } => {
+                    fields.retain(|f| {
+                        known(&f.ty)
+                            && f.args
+                                .iter()
+                                .all(|a| known(&a.ty) || !a.ty.to_string().ends_with('!'))
+                    });
+                    for f in fields.iter_mut() {
+                        f.args.retain(|a| known(&a.ty));
+                    }
+                }
+                TypeDef::Input { fields, .. } => fields.retain(|f| known(&f.ty)),
+                _ => {}
+            }
+        }
+        let reachable = reachable(&types);
+        types.retain(|t| reachable.contains(t.name()));
+        let after: usize = types.iter().map(size).sum::<usize>() + types.len();
+        if after == before {
+            return types;
+        }
+    }
+}
+
+fn size(t: &TypeDef) -> usize {
+    match t {
+        TypeDef::Object { fields, .. } => fields.len(),
+        TypeDef::Input { fields, .. } => fields.len(),
+        TypeDef::Enum { values, .. } => values.len(),
+        TypeDef::Scalar { .. } => 1,
+    }
+}
+
+fn is_builtin(name: &str) -> bool {
+    matches!(name, "String" | "Int" | "Float" | "Boolean" | "ID")
+}
+
+fn reachable(types: &[TypeDef]) -> BTreeSet<&'static str> {
+    let by_name: HashMap<&str, &TypeDef> = types.iter().map(|t| (t.name(), t)).collect();
+    let mut seen: BTreeSet<&'static str> = BTreeSet::new();
+    let mut stack: Vec<&str> = vec!["Query", "Mutation", "Subscription", "Agency"];
+    while let Some(name) = stack.pop() {
+        let Some(t) = by_name.get(name) else { continue };
+        if !seen.insert(t.name()) {
+            continue;
+        }
+        match t {
+            TypeDef::Object { fields, .. } => {
+                for f in fields {
+                    stack.push(leak_name(&f.ty));
+                    for a in &f.args {
+                        stack.push(leak_name(&a.ty));
+                    }
+                }
+            }
+            TypeDef::Input { fields, .. } => {
+                for f in fields {
+                    stack.push(leak_name(&f.ty));
+                }
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+fn leak_name(ty: &TypeRef) -> &str {
+    ty.type_name()
+}
+
+/// The `@requiresScopes` scopes of a field: one `agency:<code>` alternative per agency that may
+/// use it. Structural fields carry none.
+pub(crate) fn required_scopes(rule: Option<Rule>, ty: &str) -> Option<Vec<String>> {
+    match rule {
+        Some(Rule::Structural) => None,
+        rule => Some(
+            Agency::ALL
+                .iter()
+                .filter(|a| allowed(Audience::Agency(**a), rule, ty))
+                .map(|a| format!("agency:{}", a.code()))
+                .collect(),
+        ),
+    }
+}
+
+fn scopes_directive(scopes: Vec<String>) -> async_graphql::dynamic::Directive {
+    let value = Value::List(
+        scopes
+            .into_iter()
+            .map(|s| Value::List(vec![Value::from(s)]))
+            .collect(),
+    );
+    async_graphql::dynamic::Directive::new("requiresScopes").argument("scopes", value)
+}
+
+/// Builds the schema for `audience`.
+pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
+    let types = filter(model(), audience);
+    let has = |n: &str| types.iter().any(|t| t.name() == n);
+    let mutation = has("Mutation").then_some("Mutation");
+    let subscription = has("Subscription").then_some("Subscription");
+    let mut builder: SchemaBuilder = Schema::build("Query", mutation, subscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_recursive_depth(limits.recursive_depth)
+        .limit_directives(limits.directives)
+        .enable_federation()
+        .entity_resolver(entities);
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    for t in types {
+        builder = match t {
+            TypeDef::Object {
+                name,
+                description,
+                key,
+                fields,
+            } => {
+                let mut object = Object::new(name);
+                if !description.is_empty() {
+                    object = object.description(description);
+                }
+                if let Some(key) = key {
+                    object = object.key(key);
+                }
+                for f in fields {
+                    let resolve = f.resolve.clone();
+                    let mut field = Field::new(f.name, f.ty, move |ctx| resolve(ctx));
+                    if !f.description.is_empty() {
+                        field = field.description(f.description);
+                    }
+                    for a in f.args {
+                        let mut input = InputValue::new(a.name, a.ty).description(a.description);
+                        if let Some(default) = a.default {
+                            input = input.default_value(default);
+                        }
+                        field = field.argument(input);
+                    }
+                    if audience == Audience::Full
+                        && let Some(scopes) = required_scopes(f.rule, name)
+                    {
+                        field = field.directive(scopes_directive(scopes));
+                    }
+                    object = object.field(field);
+                }
+                builder.register(object)
+            }
+            TypeDef::Input {
+                name,
+                description,
+                fields,
+            } => {
+                let mut input = InputObject::new(name).description(description);
+                for f in fields {
+                    input = input.field(InputValue::new(f.name, f.ty).description(f.description));
+                }
+                builder.register(input)
+            }
+            TypeDef::Enum {
+                name,
+                description,
+                values,
+                ..
+            } => {
+                let mut e = Enum::new(name).description(description);
+                for v in values {
+                    let mut item = EnumItem::new(v.name);
+                    if !v.description.is_empty() {
+                        item = item.description(v.description);
+                    }
+                    e = e.item(item);
+                }
+                builder.register(e)
+            }
+            TypeDef::Scalar {
+                name,
+                description,
+                validator,
+            } => builder.register(
+                Scalar::new(name)
+                    .description(description)
+                    .validator(validator),
+            ),
+        };
+    }
+    Ok(builder.finish()?)
+}
+
+/// Resolves federation `_entities` representations through the caller's scope: an entity the
+/// caller may not see resolves to `null`.
+fn entities(ctx: async_graphql::dynamic::ResolverContext<'_>) -> FieldFuture<'_> {
+    model::resolve_async(ctx, |ctx| async move {
+        let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+        let reps = ctx
+            .args
+            .get("representations")
+            .and_then(|v| v.list().ok())
+            .ok_or_else(|| ApiError::bad_input("representations", "is required"))?;
+        if reps.len() > 100 {
+            return Err(ApiError::bad_input("representations", "at most 100"));
+        }
+        let mut out = Vec::with_capacity(reps.len());
+        for rep in reps.iter() {
+            let obj = rep
+                .object()
+                .map_err(|_| ApiError::bad_input("representations", "must be objects"))?;
+            let typename = obj
+                .get("__typename")
+                .and_then(|v| v.string().ok())
+                .unwrap_or_default();
+            let id = obj
+                .get("id")
+                .and_then(|v| v.string().ok())
+                .and_then(input::parse_id);
+            let value = match (typename, id) {
+                ("Case", Some(id)) => req
+                    .loaders
+                    .case
+                    .load_one(id)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|c| FieldValue::owned_any(c).with_type("Case")),
+                ("Person", Some(id)) => req
+                    .loaders
+                    .person
+                    .load_one(id)
+                    .await
+                    .map_err(ApiError::from)?
+                    .map(|p| FieldValue::owned_any(p).with_type("Person")),
+                ("Agency", _) => None,
+                (_, _) => None,
+            };
+            if value.is_none()
+                && let Some(id) = id
+            {
+                let entity = if typename == "Person" {
+                    "Person"
+                } else {
+                    "Case"
+                };
+                req.audit.not_found(entity, id);
+            }
+            out.push(value.unwrap_or(FieldValue::NULL));
+        }
+        Ok(Some(FieldValue::list(out)))
+    })
+}
+
+/// The SDL of a schema: the full one as a Federation v2 subgraph, agency contracts plain.
+pub fn sdl(audience: Audience) -> anyhow::Result<String> {
+    let schema = build(audience, Limits::default())?;
+    let options = match audience {
+        Audience::Full => SDLExportOptions::new().federation().compose_directive(),
+        Audience::Agency(_) => SDLExportOptions::new(),
+    };
+    Ok(schema.sdl_with_options(options))
+}
+
+/// Checks the rule of `ty.field` (a root operation) against a row the operation touches.
+pub(crate) fn authorize_row(
+    req: &RequestCtx,
+    ty: &'static str,
+    field: &'static str,
+    facts: &RowFacts,
+) -> ApiResult<()> {
+    let rule = policy::rule(ty, field)
+        .ok_or_else(|| ApiError::forbidden(format!("{ty}.{field} has no access rule")))?;
+    policy::check(&req.principal, rule, ty, field, facts).map_err(|d| {
+        req.audit.denied(ty, field, None);
+        d.into_error(ty, field)
+    })
+}
+
+/// Checks the rule of a governed enum value (a sort key).
+pub(crate) fn authorize_enum(req: &RequestCtx, ty: &'static str, value: &str) -> ApiResult<()> {
+    let rule = policy::rule(ty, value)
+        .ok_or_else(|| ApiError::forbidden(format!("{ty}.{value} has no access rule")))?;
+    policy::check_static(&req.principal, rule, ty).map_err(|_| {
+        req.audit.denied(ty, "sort", None);
+        ApiError::forbidden(format!("your agency may not sort by {value}"))
+    })
+}

@@ -1,0 +1,713 @@
+//! Persons, their roles in cases and their identifiers: `Person`, `CaseParty`, `Identifier`,
+//! `person`, `addParty` and `addIdentifier`.
+
+use std::sync::Arc;
+
+use async_graphql::Value;
+use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
+use strum::IntoEnumIterator;
+
+use super::case::{CaseNode, countries};
+use super::common::{
+    AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value, opt_enum, string_list,
+};
+use super::context::RequestCtx;
+use super::input::{self, Input, MAX_SHORT, MAX_TEXT};
+use super::model::{
+    EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, resolve_async,
+};
+use super::{authorize_row, write};
+use crate::domain::{ArrestStatus, DomainEnum, IdentificationStatus, PartyRole, Sex, SuspectRole};
+use crate::error::{ApiError, ApiResult};
+use crate::normalize::{self, IdentifierKind};
+use crate::policy::{PersonFacts, RowFacts, Rows};
+use crate::store::person::{
+    self as store, IdentifierView, NewIdentifier, NewParty, NewPerson, PartyView, PersonView,
+};
+
+/// Parent value of `Person` fields.
+pub(crate) type PersonNode = Arc<PersonView>;
+/// Parent value of `CaseParty` fields.
+pub(crate) type PartyNode = Arc<PartyView>;
+/// Parent value of `Identifier` fields.
+pub(crate) type IdentifierNode = Arc<IdentifierView>;
+
+impl Guarded for PersonNode {
+    fn facts(&self) -> &RowFacts {
+        &self.facts
+    }
+    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
+        Some(("Person", self.row.id))
+    }
+}
+
+impl Guarded for PartyNode {
+    fn facts(&self) -> &RowFacts {
+        &self.facts
+    }
+    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
+        Some(("CaseParty", self.row.id))
+    }
+}
+
+impl Guarded for IdentifierNode {
+    fn facts(&self) -> &RowFacts {
+        &self.facts
+    }
+    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
+        Some(("Identifier", self.row.id))
+    }
+}
+
+/// The types of this module.
+pub(crate) fn types() -> Vec<TypeDef> {
+    vec![
+        domain_enum::<PartyRole>(),
+        domain_enum::<SuspectRole>(),
+        domain_enum::<ArrestStatus>(),
+        domain_enum::<IdentificationStatus>(),
+        domain_enum::<Sex>(),
+        TypeDef::Enum {
+            name: "IdentifierKind",
+            description: "Kinds of identifiers.",
+            governed: false,
+            values: IdentifierKind::iter()
+                .map(|k| EnumValueDef {
+                    name: k.as_ref().to_string(),
+                    description: String::new(),
+                    rule: None,
+                })
+                .collect(),
+        },
+        person_type(),
+        party_type(),
+        identifier_type(),
+        InputDef::new("PersonInput", "A person to record.")
+            .field(
+                "fullName",
+                TypeRef::named_nn(TypeRef::STRING),
+                "Full name with diacritics.",
+            )
+            .field(
+                "aliases",
+                TypeRef::named_nn_list(TypeRef::STRING),
+                "Other names.",
+            )
+            .field("dateOfBirth", TypeRef::named(DATE), "Date of birth.")
+            .field("sex", TypeRef::named("Sex"), "Sex.")
+            .field(
+                "ethnicity",
+                TypeRef::named(TypeRef::STRING),
+                "Ethnic group.",
+            )
+            .field(
+                "nationality",
+                TypeRef::named(TypeRef::STRING),
+                "ISO 3166 alpha-2 nationality.",
+            )
+            .field(
+                "nationalId",
+                TypeRef::named(TypeRef::STRING),
+                "National ID number.",
+            )
+            .field("address", TypeRef::named(TypeRef::STRING), "Address.")
+            .field("phone", TypeRef::named(TypeRef::STRING), "Phone number.")
+            .build(),
+        InputDef::new(
+            "AddPartyInput",
+            "A person's role in a case: an existing person (`personId`) or a new one (`person`).",
+        )
+        .field("caseId", TypeRef::named_nn(TypeRef::ID), "The case.")
+        .field(
+            "caseVersion",
+            TypeRef::named(TypeRef::INT),
+            "The case version you read (checked when given).",
+        )
+        .field(
+            "personId",
+            TypeRef::named(TypeRef::ID),
+            "An existing person.",
+        )
+        .field("person", TypeRef::named("PersonInput"), "A new person.")
+        .field("role", TypeRef::named_nn("PartyRole"), "Role in the case.")
+        .field(
+            "suspectRole",
+            TypeRef::named("SuspectRole"),
+            "For suspects: role in the ring.",
+        )
+        .field(
+            "arrestStatus",
+            TypeRef::named("ArrestStatus"),
+            "For suspects: arrest status.",
+        )
+        .field(
+            "receivedAt",
+            TypeRef::named(DATE_TIME),
+            "For victims: when received (starts the 3-day verification).",
+        )
+        .field(
+            "ageAtExploitation",
+            TypeRef::named(TypeRef::INT),
+            "For victims: age at exploitation.",
+        )
+        .field(
+            "consentToShare",
+            TypeRef::named(TypeRef::BOOLEAN),
+            "For victims: consent to share identity with support services (default false).",
+        )
+        .field(
+            "exploitationDetails",
+            TypeRef::named(TypeRef::STRING),
+            "For victims: what happened.",
+        )
+        .field(
+            "healthNotes",
+            TypeRef::named(TypeRef::STRING),
+            "For victims: health notes.",
+        )
+        .field(
+            "currentLocation",
+            TypeRef::named(TypeRef::STRING),
+            "For victims: where they are now.",
+        )
+        .field(
+            "protectionMeasures",
+            TypeRef::named_nn_list(TypeRef::STRING),
+            "Protection measures.",
+        )
+        .field(
+            "idempotencyKey",
+            TypeRef::named(TypeRef::STRING),
+            "Retry-safe key.",
+        )
+        .build(),
+        InputDef::new("AddIdentifierInput", "An identifier of a person.")
+            .field("personId", TypeRef::named_nn(TypeRef::ID), "The person.")
+            .field(
+                "personVersion",
+                TypeRef::named(TypeRef::INT),
+                "The person version you read (checked when given).",
+            )
+            .field("kind", TypeRef::named_nn("IdentifierKind"), "Kind.")
+            .field(
+                "value",
+                TypeRef::named_nn(TypeRef::STRING),
+                "Value as written.",
+            )
+            .field(
+                "platform",
+                TypeRef::named(TypeRef::STRING),
+                "Platform of a social-media handle.",
+            )
+            .field(
+                "verified",
+                TypeRef::named(TypeRef::BOOLEAN),
+                "Verified by an officer.",
+            )
+            .field(
+                "idempotencyKey",
+                TypeRef::named(TypeRef::STRING),
+                "Retry-safe key.",
+            )
+            .build(),
+        ObjectDef::<Root>::new("Query", "")
+            .field(
+                "person",
+                TypeRef::named("Person"),
+                "One person by id (NOT_FOUND when absent or out of your scope).",
+                vec![arg("id", TypeRef::named_nn(TypeRef::ID), "Person id.")],
+                |_, ctx| {
+                    resolve_async(ctx, |ctx| async move {
+                        let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+                        let id = input::id_arg(&ctx, "id")?;
+                        match req
+                            .loaders
+                            .person
+                            .load_one(id)
+                            .await
+                            .map_err(ApiError::from)?
+                        {
+                            Some(p) => Ok(Some(FieldValue::owned_any(p))),
+                            None => {
+                                req.audit.not_found("Person", id);
+                                Err(ApiError::NotFound("person"))
+                            }
+                        }
+                    })
+                },
+            )
+            .build(),
+        ObjectDef::<Root>::new("Mutation", "")
+            .field(
+                "addParty",
+                TypeRef::named("CaseParty"),
+                "Add a person to a case in a role.",
+                vec![arg(
+                    "input",
+                    TypeRef::named_nn("AddPartyInput"),
+                    "The party.",
+                )],
+                |_, ctx| {
+                    resolve_async(ctx, |ctx| async move {
+                        add_party(&ctx)
+                            .await
+                            .map(|p| Some(FieldValue::owned_any(p)))
+                    })
+                },
+            )
+            .field(
+                "addIdentifier",
+                TypeRef::named("Identifier"),
+                "Record an identifier of a person.",
+                vec![arg(
+                    "input",
+                    TypeRef::named_nn("AddIdentifierInput"),
+                    "The identifier.",
+                )],
+                |_, ctx| {
+                    resolve_async(ctx, |ctx| async move {
+                        add_identifier(&ctx)
+                            .await
+                            .map(|i| Some(FieldValue::owned_any(i)))
+                    })
+                },
+            )
+            .build(),
+    ]
+}
+
+fn s(name: &str) -> TypeRef {
+    TypeRef::named(name.to_string())
+}
+
+fn person_type() -> TypeDef {
+    ObjectDef::<PersonNode>::new("Person", "A natural person known to at least one agency. Every field but `id` is personal data: reading it needs a purpose and is audited.")
+        .key("id")
+        .value("id", TypeRef::named_nn(TypeRef::ID), "Person id.", |p| p.row.id.to_string())
+        .value("version", TypeRef::named_nn(TypeRef::INT), "Version for optimistic concurrency.", |p| p.row.version)
+        .value("fullName", s(TypeRef::STRING), "Full name.", |p| p.row.full_name.clone())
+        .value("aliases", TypeRef::named_nn_list(TypeRef::STRING), "Other names.", |p| string_list(&p.row.aliases))
+        .value("dateOfBirth", s(DATE), "Date of birth.", |p| p.row.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .value("sex", s("Sex"), "Sex.", |p| opt_enum(&p.row.sex))
+        .value("ethnicity", s(TypeRef::STRING), "Ethnic group.", |p| p.row.ethnicity.clone())
+        .value("nationality", s(TypeRef::STRING), "Nationality (ISO alpha-2).", |p| p.row.nationality.clone())
+        .value("nationalId", s(TypeRef::STRING), "National ID number.", |p| p.row.national_id.clone())
+        .value("address", s(TypeRef::STRING), "Address.", |p| p.row.address.clone())
+        .value("phone", s(TypeRef::STRING), "Phone number.", |p| p.row.phone.clone())
+        .value("isMinor", s(TypeRef::BOOLEAN), "Under 18 at exploitation in some case.", |p| p.facts.person.as_ref().is_some_and(|f| f.minor))
+        .value("createdAt", s(DATE_TIME), "When recorded.", |p| datetime(&p.row.created_at))
+        .value("createdByAgency", s(AGENCY_CODE), "Agency that recorded the person.", |p| agency_value(&p.row.created_by_agency))
+        .field("identifiers", TypeRef::named_nn_list("Identifier"), "Phones, documents, accounts and handles.", vec![], |p, ctx| {
+            let id = p.row.id;
+            resolve_async(ctx, |ctx| async move {
+                let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+                let list = req.loaders.identifiers.load_one(id).await.map_err(ApiError::from)?;
+                Ok(list.map(|l| FieldValue::list(l.iter().cloned().map(FieldValue::owned_any))))
+            })
+        })
+        .field("parties", TypeRef::named_nn_list("CaseParty"), "The person's roles in cases you may see.", vec![], |p, ctx| {
+            let id = p.row.id;
+            resolve_async(ctx, |ctx| async move {
+                let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+                let list = req.loaders.parties_by_person.load_one(id).await.map_err(ApiError::from)?;
+                Ok(list.map(|l| FieldValue::list(l.iter().cloned().map(FieldValue::owned_any))))
+            })
+        })
+        .build()
+}
+
+fn party_type() -> TypeDef {
+    ObjectDef::<PartyNode>::new("CaseParty", "A person's role in a case.")
+        .value("id", TypeRef::named_nn(TypeRef::ID), "Party id.", |p| {
+            p.row.id.to_string()
+        })
+        .value(
+            "version",
+            TypeRef::named_nn(TypeRef::INT),
+            "Version for optimistic concurrency.",
+            |p| p.row.version,
+        )
+        .value(
+            "role",
+            TypeRef::named_nn("PartyRole"),
+            "Role in the case.",
+            |p| enum_value(&p.row.role),
+        )
+        .field(
+            "case",
+            s("Case"),
+            "The case (null when outside your scope).",
+            vec![],
+            |p, ctx| {
+                let id = p.row.case_id;
+                resolve_async(ctx, |ctx| async move {
+                    let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+                    let case: Option<CaseNode> = req
+                        .loaders
+                        .case
+                        .load_one(id)
+                        .await
+                        .map_err(ApiError::from)?;
+                    Ok(case.map(FieldValue::owned_any))
+                })
+            },
+        )
+        .field(
+            "person",
+            s("Person"),
+            "The person (null when outside your scope).",
+            vec![],
+            |p, ctx| {
+                let id = p.row.person_id;
+                resolve_async(ctx, |ctx| async move {
+                    let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+                    let person: Option<PersonNode> = req
+                        .loaders
+                        .person
+                        .load_one(id)
+                        .await
+                        .map_err(ApiError::from)?;
+                    Ok(person.map(FieldValue::owned_any))
+                })
+            },
+        )
+        .value(
+            "suspectRole",
+            s("SuspectRole"),
+            "For suspects: role in the ring.",
+            |p| opt_enum(&p.row.suspect_role),
+        )
+        .value(
+            "arrestStatus",
+            s("ArrestStatus"),
+            "For suspects: arrest status.",
+            |p| opt_enum(&p.row.arrest_status),
+        )
+        .value(
+            "identification",
+            s("IdentificationStatus"),
+            "For victims: identification status.",
+            |p| opt_enum(&p.row.identification),
+        )
+        .value(
+            "receivedAt",
+            s(DATE_TIME),
+            "For victims: when received.",
+            |p| {
+                p.row
+                    .received_at
+                    .as_ref()
+                    .map(datetime)
+                    .unwrap_or(Value::Null)
+            },
+        )
+        .value(
+            "ageAtExploitation",
+            s(TypeRef::INT),
+            "For victims: age at exploitation.",
+            |p| p.row.age_at_exploitation,
+        )
+        .value(
+            "consentToShare",
+            s(TypeRef::BOOLEAN),
+            "For victims: consent to share identity with support services.",
+            |p| p.row.consent_to_share,
+        )
+        .value(
+            "exploitationDetails",
+            s(TypeRef::STRING),
+            "For victims: what happened.",
+            |p| p.row.exploitation_details.clone(),
+        )
+        .value(
+            "healthNotes",
+            s(TypeRef::STRING),
+            "For victims: health notes.",
+            |p| p.row.health_notes.clone(),
+        )
+        .value(
+            "currentLocation",
+            s(TypeRef::STRING),
+            "For victims: current location.",
+            |p| p.row.current_location.clone(),
+        )
+        .value(
+            "protectionMeasures",
+            TypeRef::named_nn_list(TypeRef::STRING),
+            "Protection measures.",
+            |p| string_list(&p.row.protection_measures),
+        )
+        .build()
+}
+
+fn identifier_type() -> TypeDef {
+    ObjectDef::<IdentifierNode>::new(
+        "Identifier",
+        "A phone, document, account or handle of a person.",
+    )
+    .value(
+        "id",
+        TypeRef::named_nn(TypeRef::ID),
+        "Identifier id.",
+        |i| i.row.id.to_string(),
+    )
+    .value(
+        "version",
+        TypeRef::named_nn(TypeRef::INT),
+        "Version for optimistic concurrency.",
+        |i| i.row.version,
+    )
+    .value("kind", s("IdentifierKind"), "Kind.", |i| {
+        enum_value(&i.row.kind)
+    })
+    .value("value", s(TypeRef::STRING), "Value as recorded.", |i| {
+        i.row.value.clone()
+    })
+    .value(
+        "normalized",
+        s(TypeRef::STRING),
+        "Normalized value used for matching.",
+        |i| i.row.normalized.clone(),
+    )
+    .value(
+        "platform",
+        s(TypeRef::STRING),
+        "Platform of a handle.",
+        |i| i.row.platform.clone(),
+    )
+    .value(
+        "verified",
+        s(TypeRef::BOOLEAN),
+        "Verified by an officer.",
+        |i| i.row.verified,
+    )
+    .build()
+}
+
+fn read_person(input: &Input<'_>) -> ApiResult<NewPerson> {
+    let full_name = input.required_string("fullName", MAX_SHORT)?;
+    let nationality = match input.string("nationality", 8)? {
+        Some(n) => countries("person.nationality", vec![n])?.into_iter().next(),
+        None => None,
+    };
+    Ok(NewPerson {
+        name_folded: normalize::fold_name(&full_name),
+        full_name,
+        aliases: input.strings("aliases", MAX_SHORT)?,
+        date_of_birth: input.date("dateOfBirth")?,
+        sex: input
+            .enumeration::<Sex>("sex")?
+            .map(|v| v.name().to_string()),
+        ethnicity: input.string("ethnicity", 100)?,
+        nationality,
+        national_id: input.string("nationalId", 64)?,
+        address: input.string("address", MAX_SHORT)?,
+        phone: input.string("phone", 64)?,
+    })
+}
+
+/// Reloads a party through the caller's scope after a write.
+async fn load_party(req: &RequestCtx, id: uuid::Uuid, case_id: uuid::Uuid) -> ApiResult<PartyNode> {
+    store::parties_of_cases(&req.db, &req.principal, &[case_id])
+        .await?
+        .into_iter()
+        .find(|p| p.row.id == id)
+        .map(Arc::new)
+        .ok_or(ApiError::NotFound("party"))
+}
+
+async fn load_person(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<PersonNode> {
+    match store::by_ids(&req.db, &req.principal, &[id])
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(p) => Ok(Arc::new(p)),
+        None => {
+            req.audit.not_found("Person", id);
+            Err(ApiError::NotFound("person"))
+        }
+    }
+}
+
+async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
+    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
+    write::ensure_writable(req)?;
+    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let case_id = input.required_id("caseId")?;
+    let case = match super::case::load_fresh(req, case_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            req.audit.not_found("Case", case_id);
+            return Err(e);
+        }
+    };
+    authorize_row(req, "Mutation", "addParty", &case.facts)?;
+    let role = input.required_enum::<PartyRole>("role")?;
+    let suspect = role == PartyRole::Suspect;
+    let role_facts = |mut facts: RowFacts| {
+        let person = facts.person.get_or_insert_with(PersonFacts::default);
+        person.suspect |= suspect;
+        person.victim |= !suspect;
+        facts
+    };
+    // The person: an existing one in your scope, or a new one you record (your own).
+    let (existing, new_person, person_facts) =
+        match (input.id("personId")?, input.object("person")?) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_input(
+                    "input.person",
+                    "give either personId or person, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(ApiError::bad_input(
+                    "input.personId",
+                    "give personId or person",
+                ));
+            }
+            (Some(id), None) => {
+                let person = load_person(req, id).await?;
+                let facts = role_facts(person.facts.clone());
+                (Some(person), None, facts)
+            }
+            (None, Some(p)) => {
+                let facts = role_facts(RowFacts {
+                    quals: Rows::OWN,
+                    person: None,
+                });
+                p.authorize(req, "PersonInput", &facts)?;
+                (None, Some(read_person(&p)?), facts)
+            }
+        };
+    // A party row's facts: its case's and its person's.
+    let party_facts = RowFacts {
+        quals: case.facts.quals | person_facts.quals | Rows::OWN,
+        person: person_facts.person.clone(),
+    };
+    input.authorize(req, "AddPartyInput", &party_facts)?;
+    let victim_field = |name: &str| -> ApiResult<()> {
+        if suspect && input.provided().iter().any(|p| p == name) {
+            return Err(ApiError::bad_input(
+                format!("input.{name}"),
+                "applies to victims, not suspects",
+            ));
+        }
+        Ok(())
+    };
+    for name in [
+        "receivedAt",
+        "ageAtExploitation",
+        "exploitationDetails",
+        "healthNotes",
+        "currentLocation",
+    ] {
+        victim_field(name)?;
+    }
+    if !suspect {
+        for name in ["suspectRole", "arrestStatus"] {
+            if input.provided().iter().any(|p| p == name) {
+                return Err(ApiError::bad_input(
+                    format!("input.{name}"),
+                    "applies to suspects only",
+                ));
+            }
+        }
+    }
+    let case_version = input.int("caseVersion", 1..=i64::from(i32::MAX))?;
+    let age = input.int("ageAtExploitation", 0..=120)?;
+    let dob = match (&existing, &new_person) {
+        (Some(p), _) => p.row.date_of_birth,
+        (_, Some(p)) => p.date_of_birth,
+        _ => None,
+    };
+    let is_minor = !suspect && store::minor_at(age, dob, case.row.opened_at);
+    let received_at = input.datetime("receivedAt")?;
+    let party = NewParty {
+        case_id,
+        person_id: existing.as_ref().map(|p| p.row.id).unwrap_or_default(),
+        role: role.name().to_string(),
+        suspect_role: input
+            .enumeration::<SuspectRole>("suspectRole")?
+            .map(|v| v.name().to_string()),
+        arrest_status: input
+            .enumeration::<ArrestStatus>("arrestStatus")?
+            .map(|v| v.name().to_string()),
+        identification: (!suspect && role != PartyRole::Witness)
+            .then(|| IdentificationStatus::Received.name().to_string()),
+        received_at: if suspect {
+            None
+        } else {
+            Some(received_at.unwrap_or_else(crate::store::now))
+        },
+        age_at_exploitation: age,
+        exploitation_details: input.string("exploitationDetails", MAX_TEXT)?,
+        health_notes: input.string("healthNotes", MAX_TEXT)?,
+        current_location: input.string("currentLocation", MAX_SHORT)?,
+        consent_to_share: input.boolean("consentToShare")?.unwrap_or(false),
+        protection_measures: input.strings("protectionMeasures", MAX_SHORT)?,
+    };
+    let key = write::key_of(&input)?;
+    let principal = req.principal.clone();
+    let id = write::transact(req, "addParty", key, move |txn| {
+        Box::pin(async move {
+            crate::store::case::bump_version(txn, case_id, case_version).await?;
+            let mut party = party;
+            if let Some(new_person) = new_person {
+                party.person_id = store::insert(txn, &principal, new_person).await?;
+            }
+            store::insert_party(txn, &principal, party, is_minor).await
+        })
+    })
+    .await?;
+    load_party(req, id, case_id).await
+}
+
+async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> {
+    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
+    write::ensure_writable(req)?;
+    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let person_id = input.required_id("personId")?;
+    let person = load_person(req, person_id).await?;
+    authorize_row(req, "Mutation", "addIdentifier", &person.facts)?;
+    input.authorize(req, "AddIdentifierInput", &person.facts)?;
+    let kind = input
+        .enum_name("kind")?
+        .and_then(|k| k.parse::<IdentifierKind>().ok())
+        .ok_or_else(|| ApiError::bad_input("input.kind", "is required"))?;
+    let value = input.required_string("value", 256)?;
+    let platform = input.string("platform", 64)?;
+    let normalized =
+        normalize::normalize_identifier(kind, &value, platform.as_deref()).map_err(|e| {
+            let field = if e.concerns_platform() {
+                "input.platform"
+            } else {
+                "input.value"
+            };
+            ApiError::bad_input(field, e.to_string())
+        })?;
+    let new = NewIdentifier {
+        person_id,
+        kind: kind.as_ref().to_string(),
+        value,
+        normalized: normalized.value,
+        platform: normalized.platform,
+        verified: input.boolean("verified")?.unwrap_or(false),
+    };
+    let person_version = input.int("personVersion", 1..=i64::from(i32::MAX))?;
+    let key = write::key_of(&input)?;
+    let principal = req.principal.clone();
+    let id = write::transact(req, "addIdentifier", key, move |txn| {
+        Box::pin(async move {
+            store::bump_version(txn, person_id, person_version).await?;
+            store::insert_identifier(txn, &principal, new).await
+        })
+    })
+    .await?;
+    store::identifiers_of_persons(&req.db, &req.principal, &[person_id])
+        .await?
+        .into_iter()
+        .find(|i| i.row.id == id)
+        .map(Arc::new)
+        .ok_or(ApiError::NotFound("identifier"))
+}

@@ -1,0 +1,730 @@
+//! THE access table of ctex: DESIGN §5.2 as data. Every access rule is written here and nowhere
+//! else.
+//!
+//! Two parts:
+//! - [`MATRIX`]: for each class of data (a row of §5.2) and each agency, a [`Grant`]: on which
+//!   rows it may read and write, and whether it gets hit/no-hit references or aggregates only.
+//! - [`FIELDS`]: for each GraphQL `(type, field)` the [`Rule`] that governs it (usually the class
+//!   its data belongs to). A field absent from this list is readable by nobody (deny by default);
+//!   a test enumerates the schema and fails on any field without a rule.
+//!
+//! Enforcement (the generic guard in `crate::graphql::model`), row scopes (`super::scope`), the
+//! per-agency contract schemas, `@requiresScopes` and the README matrix are all derived from
+//! these two tables.
+
+use super::rows::Rows;
+use crate::domain::Agency;
+
+/// A class of data: one row of the matrix in DESIGN §5.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter)]
+pub enum Class {
+    /// Reference data: agencies and provinces.
+    Directory,
+    /// Case core: number, title, lead agency, province, dates, legal basis, forms, countries.
+    CaseCore,
+    /// A case's lifecycle status (foreign affairs and social services see it for linked cases).
+    CaseStatus,
+    /// Case intelligence: `summary`, source reliability, information accuracy, `events`.
+    CaseIntel,
+    /// Networks (rings), their members, and links between cases.
+    NetworksLinks,
+    /// Identity and identifiers of suspects.
+    SuspectIdentity,
+    /// Identity and contact of victims and other protected persons.
+    VictimIdentity,
+    /// Victims' `healthNotes` and `currentLocation`.
+    VictimSensitive,
+    /// Victims' `exploitationDetails`.
+    VictimExploitation,
+    /// Protection measures ordered or applied for a victim.
+    Protection,
+    /// Tips, including hotline 111 calls.
+    Tips,
+    /// Embassy flags of suspected victims abroad.
+    Flags,
+    /// The identity verification of a flag (police writes it).
+    FlagVerification,
+    /// Referrals between agencies.
+    Referrals,
+    /// Support services given to victims.
+    Support,
+    /// Indictments.
+    Indictments,
+    /// The outcome of an indictment (charges filed, date).
+    IndictmentOutcome,
+    /// Verdicts.
+    Verdicts,
+    /// The outcome of a verdict (convicted or not, sentence).
+    VerdictOutcome,
+    /// The audit trail.
+    Audit,
+}
+
+impl Class {
+    /// Whether fields of this class are person-level data: reading them needs a purpose and
+    /// is audited.
+    pub const fn is_person_level(self) -> bool {
+        matches!(
+            self,
+            Class::SuspectIdentity
+                | Class::VictimIdentity
+                | Class::VictimSensitive
+                | Class::VictimExploitation
+                | Class::Protection
+        )
+    }
+
+    /// The label used in the README matrix.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Class::Directory => "agencies, provinces",
+            Class::CaseCore => "case core",
+            Class::CaseStatus => "case status",
+            Class::CaseIntel => "case intelligence (`summary`, reliability, `events`)",
+            Class::NetworksLinks => "networks, links",
+            Class::SuspectIdentity => "suspect identity + identifiers",
+            Class::VictimIdentity => "victim identity and contact",
+            Class::VictimSensitive => "victim sensitive (`healthNotes`, `currentLocation`)",
+            Class::VictimExploitation => "victim `exploitationDetails`",
+            Class::Protection => "protection measures",
+            Class::Tips => "tips",
+            Class::Flags => "victim flags",
+            Class::FlagVerification => "flag identity verification",
+            Class::Referrals => "referrals",
+            Class::Support => "support services",
+            Class::Indictments => "indictments",
+            Class::IndictmentOutcome => "indictment outcome",
+            Class::Verdicts => "verdicts",
+            Class::VerdictOutcome => "verdict outcome",
+            Class::Audit => "audit events",
+        }
+    }
+}
+
+/// What one agency may do with one class of data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// Rows on which the agency may read the class.
+    pub read: Rows,
+    /// Rows on which the agency may write the class (always within `read`).
+    pub write: Rows,
+    /// Hit/no-hit references (DESIGN §5.5) for rows it may not read.
+    pub reference: bool,
+    /// Aggregates (statistics) over the class.
+    pub aggregate: bool,
+}
+
+impl Grant {
+    /// No access.
+    pub const NONE: Grant = Grant {
+        read: Rows::NONE,
+        write: Rows::NONE,
+        reference: false,
+        aggregate: false,
+    };
+    /// Aggregates only.
+    pub const AGG: Grant = Grant {
+        aggregate: true,
+        ..Grant::NONE
+    };
+    /// Hit/no-hit references only.
+    pub const REF: Grant = Grant {
+        reference: true,
+        ..Grant::NONE
+    };
+
+    /// Read on `rows`.
+    pub const fn r(rows: Rows) -> Grant {
+        Grant {
+            read: rows,
+            ..Grant::NONE
+        }
+    }
+
+    /// Read and write on `rows`.
+    pub const fn w(rows: Rows) -> Grant {
+        Grant {
+            read: rows,
+            write: rows,
+            ..Grant::NONE
+        }
+    }
+
+    /// Read on `read`, write on `write`.
+    pub const fn rw(read: Rows, write: Rows) -> Grant {
+        Grant {
+            read: read.or(write),
+            write,
+            ..Grant::NONE
+        }
+    }
+
+    /// The same grant with hit/no-hit references added.
+    pub const fn with_ref(self) -> Grant {
+        Grant {
+            reference: true,
+            ..self
+        }
+    }
+
+    /// Whether the grant allows anything at all.
+    pub const fn any(self) -> bool {
+        !self.read.is_empty() || self.reference || self.aggregate
+    }
+}
+
+const ALL: Rows = Rows::ALL;
+const OWN: Rows = Rows::OWN;
+const NONE: Grant = Grant::NONE;
+const AGG: Grant = Grant::AGG;
+const REF: Grant = Grant::REF;
+const fn r(rows: Rows) -> Grant {
+    Grant::r(rows)
+}
+const fn w(rows: Rows) -> Grant {
+    Grant::w(rows)
+}
+
+/// DESIGN §5.2. Columns in the order of [`Agency::ALL`]: police, border_guard, procuracy, court,
+/// foreign_affairs, social_services, steering, oversight.
+pub const MATRIX: &[(Class, [Grant; 8])] = &[
+    (
+        Class::Directory,
+        [r(ALL), r(ALL), r(ALL), r(ALL), r(ALL), r(ALL), NONE, r(ALL)],
+    ),
+    (
+        Class::CaseCore,
+        [
+            w(ALL),
+            Grant::rw(Rows::SHARED, OWN),
+            r(ALL),
+            r(Rows::INDICTED),
+            NONE,
+            NONE,
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::CaseStatus,
+        [
+            w(ALL),
+            Grant::rw(Rows::SHARED, OWN),
+            w(ALL),
+            w(Rows::INDICTED),
+            r(Rows::LINKED),
+            r(Rows::LINKED),
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::CaseIntel,
+        [w(ALL), w(OWN), r(ALL), NONE, NONE, NONE, NONE, NONE],
+    ),
+    (
+        Class::NetworksLinks,
+        [
+            w(ALL),
+            w(OWN).with_ref(),
+            r(ALL),
+            NONE,
+            NONE,
+            NONE,
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::SuspectIdentity,
+        [
+            w(ALL),
+            w(OWN).with_ref(),
+            r(ALL),
+            r(Rows::DEFENDANT),
+            REF,
+            NONE,
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::VictimIdentity,
+        [
+            w(ALL),
+            w(OWN),
+            r(ALL),
+            r(Rows::INDICTED),
+            w(Rows::OWN_FLAG),
+            w(Rows::REFERRED.or(OWN)),
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::VictimSensitive,
+        [
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            w(Rows::REFERRED.or(OWN)),
+            NONE,
+            NONE,
+        ],
+    ),
+    (
+        Class::VictimExploitation,
+        [
+            r(ALL),
+            NONE,
+            r(ALL),
+            r(Rows::INDICTED),
+            NONE,
+            w(Rows::REFERRED.or(OWN)),
+            NONE,
+            NONE,
+        ],
+    ),
+    (
+        Class::Protection,
+        [
+            w(ALL),
+            NONE,
+            r(ALL),
+            r(Rows::INDICTED),
+            NONE,
+            w(Rows::REFERRED.or(OWN)),
+            NONE,
+            NONE,
+        ],
+    ),
+    (
+        Class::Tips,
+        [r(ALL), r(Rows::BORDER), NONE, NONE, NONE, w(ALL), AGG, NONE],
+    ),
+    (
+        Class::Flags,
+        [r(ALL), r(ALL), NONE, NONE, w(ALL), r(ALL), AGG, NONE],
+    ),
+    (
+        Class::FlagVerification,
+        [w(ALL), r(ALL), NONE, NONE, r(ALL), r(ALL), AGG, NONE],
+    ),
+    (
+        Class::Referrals,
+        [
+            w(OWN.or(Rows::ADDRESSED)),
+            w(OWN.or(Rows::ADDRESSED)),
+            r(ALL),
+            NONE,
+            w(OWN.or(Rows::ADDRESSED)),
+            w(ALL),
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::Support,
+        [w(OWN), w(OWN), r(ALL), NONE, w(OWN), w(ALL), AGG, NONE],
+    ),
+    (
+        Class::Indictments,
+        [r(ALL), NONE, w(ALL), r(ALL), NONE, NONE, AGG, NONE],
+    ),
+    (
+        Class::IndictmentOutcome,
+        [
+            r(ALL),
+            NONE,
+            w(ALL),
+            r(ALL),
+            NONE,
+            r(Rows::LINKED),
+            AGG,
+            NONE,
+        ],
+    ),
+    (
+        Class::Verdicts,
+        [r(ALL), AGG, r(ALL), w(ALL), AGG, NONE, AGG, NONE],
+    ),
+    (
+        Class::VerdictOutcome,
+        [r(ALL), AGG, r(ALL), w(ALL), AGG, r(Rows::LINKED), AGG, NONE],
+    ),
+    (
+        Class::Audit,
+        [r(OWN), r(OWN), r(OWN), r(OWN), r(OWN), r(OWN), NONE, r(ALL)],
+    ),
+];
+
+/// Agencies whose case scope is narrowed by the token's `jurisdiction` claim (DESIGN §5.3).
+pub const JURISDICTION_LIMITED: &[Agency] =
+    &[Agency::Police, Agency::BorderGuard, Agency::Procuracy];
+
+/// Agencies that may read a child's identity (DESIGN §5.3). Foreign affairs may too, for a
+/// child its own mission flagged.
+pub const MINOR_IDENTITY: &[Agency] = &[
+    Agency::Police,
+    Agency::Procuracy,
+    Agency::Court,
+    Agency::SocialServices,
+];
+
+/// Agencies for whom a victim's `consentToShare = false` blocks identity unless a referral to
+/// them records an overridden consent with a reason (DESIGN §5.3).
+pub const CONSENT_BOUND: &[Agency] = &[Agency::SocialServices];
+
+/// Agencies that never see `H1` records (not for judicial use without the owner's release).
+pub const H1_EXCLUDED: &[Agency] = &[Agency::Court];
+
+/// How one GraphQL field is governed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Data of a class: readable per the class's grant on the row.
+    Read(Class),
+    /// Person identity: [`Class::SuspectIdentity`] for suspects, [`Class::VictimIdentity`] for
+    /// everyone else (both when a person is both), plus the minor and consent rules.
+    PersonIdentity,
+    /// Row metadata (`id`, `version`, handling code): readable by whoever may see the row.
+    Key,
+    /// A root query field listing or fetching rows of `type`: allowed to agencies that may read
+    /// some class of that type.
+    Entry(&'static str),
+    /// Writing a class (root mutations and their input fields).
+    Write(Class),
+    /// Writing person identity: the class follows the person as for [`Rule::PersonIdentity`].
+    WriteIdentity,
+    /// A filter or sort key over a field of a class of `type`: allowed only when the agency may
+    /// read that class on every row of its scope of `type` (no oracle on rows it may not read).
+    Filter(&'static str, Class),
+    /// Structure (connections, edges, page info): guarded by the field that returned it.
+    Structural,
+}
+
+/// The rule of every GraphQL field. `(type, field, rule)`; input types and enum values (sort
+/// keys) included.
+pub const FIELDS: &[(&str, &str, Rule)] = &[
+    // --- reference data
+    ("Agency", "code", Rule::Read(Class::Directory)),
+    ("Agency", "name", Rule::Read(Class::Directory)),
+    ("Agency", "nameVi", Rule::Read(Class::Directory)),
+    ("Province", "code", Rule::Read(Class::Directory)),
+    ("Province", "name", Rule::Read(Class::Directory)),
+    ("Province", "border", Rule::Read(Class::Directory)),
+    ("Query", "agencies", Rule::Read(Class::Directory)),
+    ("Query", "provinces", Rule::Read(Class::Directory)),
+    ("Query", "me", Rule::Structural),
+    ("Me", "agency", Rule::Structural),
+    ("Me", "subject", Rule::Structural),
+    ("Me", "unit", Rule::Structural),
+    ("Me", "jurisdiction", Rule::Structural),
+    ("Me", "readOnly", Rule::Structural),
+    ("Me", "purpose", Rule::Structural),
+    // --- cases
+    ("Query", "case", Rule::Entry("Case")),
+    ("Query", "cases", Rule::Entry("Case")),
+    ("Mutation", "openCase", Rule::Write(Class::CaseCore)),
+    ("Case", "id", Rule::Key),
+    ("Case", "version", Rule::Key),
+    ("Case", "handlingCode", Rule::Key),
+    ("Case", "handlingRestriction", Rule::Key),
+    ("Case", "status", Rule::Read(Class::CaseStatus)),
+    ("Case", "caseNumber", Rule::Read(Class::CaseCore)),
+    ("Case", "title", Rule::Read(Class::CaseCore)),
+    ("Case", "leadAgency", Rule::Read(Class::CaseCore)),
+    ("Case", "province", Rule::Read(Class::CaseCore)),
+    ("Case", "openedAt", Rule::Read(Class::CaseCore)),
+    ("Case", "closedAt", Rule::Read(Class::CaseCore)),
+    ("Case", "legalBasis", Rule::Read(Class::CaseCore)),
+    ("Case", "transnational", Rule::Read(Class::CaseCore)),
+    ("Case", "organizedGroup", Rule::Read(Class::CaseCore)),
+    ("Case", "exploitationForms", Rule::Read(Class::CaseCore)),
+    ("Case", "recruitmentMethods", Rule::Read(Class::CaseCore)),
+    ("Case", "recruitmentPlatforms", Rule::Read(Class::CaseCore)),
+    ("Case", "countries", Rule::Read(Class::CaseCore)),
+    ("Case", "createdAt", Rule::Read(Class::CaseCore)),
+    ("Case", "updatedAt", Rule::Read(Class::CaseCore)),
+    ("Case", "createdByAgency", Rule::Read(Class::CaseCore)),
+    ("Case", "parties", Rule::Read(Class::CaseCore)),
+    ("Case", "summary", Rule::Read(Class::CaseIntel)),
+    ("Case", "sourceReliability", Rule::Read(Class::CaseIntel)),
+    ("Case", "informationAccuracy", Rule::Read(Class::CaseIntel)),
+    (
+        "CaseFilter",
+        "status",
+        Rule::Filter("Case", Class::CaseStatus),
+    ),
+    (
+        "CaseFilter",
+        "province",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "leadAgency",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "legalBasis",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "exploitationForm",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "openedFrom",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "openedTo",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseFilter",
+        "transnational",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    ("CaseSort", "CREATED", Rule::Structural),
+    (
+        "CaseSort",
+        "OPENED_AT",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    (
+        "CaseSort",
+        "CASE_NUMBER",
+        Rule::Filter("Case", Class::CaseCore),
+    ),
+    ("OpenCaseInput", "caseNumber", Rule::Write(Class::CaseCore)),
+    ("OpenCaseInput", "title", Rule::Write(Class::CaseCore)),
+    ("OpenCaseInput", "province", Rule::Write(Class::CaseCore)),
+    ("OpenCaseInput", "openedAt", Rule::Write(Class::CaseCore)),
+    ("OpenCaseInput", "legalBasis", Rule::Write(Class::CaseCore)),
+    (
+        "OpenCaseInput",
+        "transnational",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "OpenCaseInput",
+        "organizedGroup",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "OpenCaseInput",
+        "exploitationForms",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "OpenCaseInput",
+        "recruitmentMethods",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "OpenCaseInput",
+        "recruitmentPlatforms",
+        Rule::Write(Class::CaseCore),
+    ),
+    ("OpenCaseInput", "countries", Rule::Write(Class::CaseCore)),
+    (
+        "OpenCaseInput",
+        "handlingCode",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "OpenCaseInput",
+        "handlingRestriction",
+        Rule::Write(Class::CaseCore),
+    ),
+    ("OpenCaseInput", "summary", Rule::Write(Class::CaseIntel)),
+    (
+        "OpenCaseInput",
+        "sourceReliability",
+        Rule::Write(Class::CaseIntel),
+    ),
+    (
+        "OpenCaseInput",
+        "informationAccuracy",
+        Rule::Write(Class::CaseIntel),
+    ),
+    ("OpenCaseInput", "idempotencyKey", Rule::Structural),
+    ("Mutation", "updateCase", Rule::Write(Class::CaseCore)),
+    ("UpdateCaseInput", "id", Rule::Structural),
+    ("UpdateCaseInput", "version", Rule::Structural),
+    ("UpdateCaseInput", "title", Rule::Write(Class::CaseCore)),
+    (
+        "UpdateCaseInput",
+        "legalBasis",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "transnational",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "organizedGroup",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "exploitationForms",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "recruitmentMethods",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "recruitmentPlatforms",
+        Rule::Write(Class::CaseCore),
+    ),
+    ("UpdateCaseInput", "countries", Rule::Write(Class::CaseCore)),
+    (
+        "UpdateCaseInput",
+        "handlingCode",
+        Rule::Write(Class::CaseCore),
+    ),
+    (
+        "UpdateCaseInput",
+        "handlingRestriction",
+        Rule::Write(Class::CaseCore),
+    ),
+    ("UpdateCaseInput", "summary", Rule::Write(Class::CaseIntel)),
+    (
+        "UpdateCaseInput",
+        "sourceReliability",
+        Rule::Write(Class::CaseIntel),
+    ),
+    (
+        "UpdateCaseInput",
+        "informationAccuracy",
+        Rule::Write(Class::CaseIntel),
+    ),
+    ("CaseConnection", "edges", Rule::Structural),
+    ("CaseConnection", "nodes", Rule::Structural),
+    ("CaseConnection", "pageInfo", Rule::Structural),
+    ("CaseConnection", "totalCount", Rule::Structural),
+    ("CaseEdge", "cursor", Rule::Structural),
+    ("CaseEdge", "node", Rule::Structural),
+    ("PageInfo", "hasNextPage", Rule::Structural),
+    ("PageInfo", "endCursor", Rule::Structural),
+    // --- persons
+    ("Query", "person", Rule::Entry("Person")),
+    ("Person", "id", Rule::Key),
+    ("Person", "version", Rule::Key),
+    ("Person", "fullName", Rule::PersonIdentity),
+    ("Person", "aliases", Rule::PersonIdentity),
+    ("Person", "dateOfBirth", Rule::PersonIdentity),
+    ("Person", "sex", Rule::PersonIdentity),
+    ("Person", "ethnicity", Rule::PersonIdentity),
+    ("Person", "nationality", Rule::PersonIdentity),
+    ("Person", "nationalId", Rule::PersonIdentity),
+    ("Person", "address", Rule::PersonIdentity),
+    ("Person", "phone", Rule::PersonIdentity),
+    ("Person", "identifiers", Rule::PersonIdentity),
+    ("Person", "isMinor", Rule::PersonIdentity),
+    ("Person", "parties", Rule::PersonIdentity),
+    ("Person", "createdAt", Rule::PersonIdentity),
+    ("Person", "createdByAgency", Rule::PersonIdentity),
+    // --- case parties
+    ("Mutation", "addParty", Rule::Write(Class::CaseCore)),
+    ("CaseParty", "id", Rule::Key),
+    ("CaseParty", "version", Rule::Key),
+    ("CaseParty", "role", Rule::Key),
+    ("CaseParty", "case", Rule::Key),
+    ("CaseParty", "person", Rule::PersonIdentity),
+    ("CaseParty", "suspectRole", Rule::PersonIdentity),
+    ("CaseParty", "arrestStatus", Rule::PersonIdentity),
+    ("CaseParty", "identification", Rule::PersonIdentity),
+    ("CaseParty", "receivedAt", Rule::PersonIdentity),
+    ("CaseParty", "ageAtExploitation", Rule::PersonIdentity),
+    ("CaseParty", "consentToShare", Rule::PersonIdentity),
+    (
+        "CaseParty",
+        "exploitationDetails",
+        Rule::Read(Class::VictimExploitation),
+    ),
+    (
+        "CaseParty",
+        "healthNotes",
+        Rule::Read(Class::VictimSensitive),
+    ),
+    (
+        "CaseParty",
+        "currentLocation",
+        Rule::Read(Class::VictimSensitive),
+    ),
+    (
+        "CaseParty",
+        "protectionMeasures",
+        Rule::Read(Class::Protection),
+    ),
+    ("AddPartyInput", "caseId", Rule::Write(Class::CaseCore)),
+    ("AddPartyInput", "caseVersion", Rule::Structural),
+    ("AddPartyInput", "personId", Rule::WriteIdentity),
+    ("AddPartyInput", "person", Rule::WriteIdentity),
+    ("AddPartyInput", "role", Rule::Write(Class::CaseCore)),
+    ("AddPartyInput", "suspectRole", Rule::WriteIdentity),
+    ("AddPartyInput", "arrestStatus", Rule::WriteIdentity),
+    ("AddPartyInput", "receivedAt", Rule::WriteIdentity),
+    ("AddPartyInput", "ageAtExploitation", Rule::WriteIdentity),
+    ("AddPartyInput", "consentToShare", Rule::WriteIdentity),
+    (
+        "AddPartyInput",
+        "exploitationDetails",
+        Rule::Write(Class::VictimExploitation),
+    ),
+    (
+        "AddPartyInput",
+        "healthNotes",
+        Rule::Write(Class::VictimSensitive),
+    ),
+    (
+        "AddPartyInput",
+        "currentLocation",
+        Rule::Write(Class::VictimSensitive),
+    ),
+    (
+        "AddPartyInput",
+        "protectionMeasures",
+        Rule::Write(Class::Protection),
+    ),
+    ("AddPartyInput", "idempotencyKey", Rule::Structural),
+    ("PersonInput", "fullName", Rule::WriteIdentity),
+    ("PersonInput", "aliases", Rule::WriteIdentity),
+    ("PersonInput", "dateOfBirth", Rule::WriteIdentity),
+    ("PersonInput", "sex", Rule::WriteIdentity),
+    ("PersonInput", "ethnicity", Rule::WriteIdentity),
+    ("PersonInput", "nationality", Rule::WriteIdentity),
+    ("PersonInput", "nationalId", Rule::WriteIdentity),
+    ("PersonInput", "address", Rule::WriteIdentity),
+    ("PersonInput", "phone", Rule::WriteIdentity),
+    // --- identifiers
+    ("Mutation", "addIdentifier", Rule::WriteIdentity),
+    ("Identifier", "id", Rule::Key),
+    ("Identifier", "version", Rule::Key),
+    ("Identifier", "kind", Rule::PersonIdentity),
+    ("Identifier", "value", Rule::PersonIdentity),
+    ("Identifier", "normalized", Rule::PersonIdentity),
+    ("Identifier", "platform", Rule::PersonIdentity),
+    ("Identifier", "verified", Rule::PersonIdentity),
+    ("AddIdentifierInput", "personId", Rule::WriteIdentity),
+    ("AddIdentifierInput", "personVersion", Rule::Structural),
+    ("AddIdentifierInput", "kind", Rule::WriteIdentity),
+    ("AddIdentifierInput", "value", Rule::WriteIdentity),
+    ("AddIdentifierInput", "platform", Rule::WriteIdentity),
+    ("AddIdentifierInput", "verified", Rule::WriteIdentity),
+    ("AddIdentifierInput", "idempotencyKey", Rule::Structural),
+];

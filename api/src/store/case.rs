@@ -1,0 +1,323 @@
+//! Cases: scoped lookups, keyset pages, counts, inserts and versioned updates.
+
+use chrono::{DateTime, Utc};
+use entities::case;
+use sea_orm::sea_query::{Condition, Order};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+use super::Faceted;
+use super::page::{Cursor, Edge, Page};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::scope::{self, FACTS_COLUMN, tables};
+
+/// A case row with its facts.
+pub(crate) type CaseView = Faceted<case::Model>;
+
+/// Filters of `cases(filter:)`. Each is checked against the policy before use.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CaseFilter {
+    pub(crate) status: Option<Vec<String>>,
+    pub(crate) province: Option<Vec<String>>,
+    pub(crate) lead_agency: Option<Vec<String>>,
+    pub(crate) legal_basis: Option<String>,
+    pub(crate) exploitation_form: Option<String>,
+    pub(crate) opened_from: Option<DateTime<Utc>>,
+    pub(crate) opened_to: Option<DateTime<Utc>>,
+    pub(crate) transnational: Option<bool>,
+}
+
+/// Sort orders of `cases(sort:)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CaseSort {
+    /// Creation order (UUIDv7 ids).
+    Created,
+    /// Opening date, then id.
+    OpenedAt,
+    /// Case number, then id.
+    CaseNumber,
+}
+
+impl CaseSort {
+    /// The GraphQL enum value.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CaseSort::Created => "CREATED",
+            CaseSort::OpenedAt => "OPENED_AT",
+            CaseSort::CaseNumber => "CASE_NUMBER",
+        }
+    }
+
+    /// Parses the GraphQL enum value.
+    pub(crate) fn parse(s: &str) -> Option<CaseSort> {
+        [CaseSort::Created, CaseSort::OpenedAt, CaseSort::CaseNumber]
+            .into_iter()
+            .find(|v| v.name() == s)
+    }
+
+    fn key(self, row: &case::Model) -> Option<String> {
+        match self {
+            CaseSort::Created => None,
+            CaseSort::OpenedAt => Some(row.opened_at.to_rfc3339()),
+            CaseSort::CaseNumber => Some(row.case_number.clone()),
+        }
+    }
+}
+
+/// The cases the caller may see, with their facts.
+pub(crate) fn scoped(p: &Principal) -> Select<case::Entity> {
+    case::Entity::find()
+        .filter(scope::case_scope(p, tables::CASE))
+        .expr_as(
+            scope::facts_expr(scope::case_facts(p, tables::CASE)),
+            FACTS_COLUMN,
+        )
+}
+
+/// Loads the cases with these ids that the caller may see.
+pub(crate) async fn by_ids(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    ids: &[Uuid],
+) -> ApiResult<Vec<CaseView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(scoped(p)
+        .filter(case::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<CaseView>()
+        .all(db)
+        .await?)
+}
+
+fn filter_condition(filter: &CaseFilter) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(v) = &filter.status {
+        cond = cond.add(case::Column::Status.is_in(v.iter().map(String::as_str)));
+    }
+    if let Some(v) = &filter.province {
+        cond = cond.add(case::Column::Province.is_in(v.iter().map(String::as_str)));
+    }
+    if let Some(v) = &filter.lead_agency {
+        cond = cond.add(case::Column::LeadAgency.is_in(v.iter().map(String::as_str)));
+    }
+    if let Some(v) = &filter.legal_basis {
+        cond = cond.add(case::Column::LegalBasis.eq(v.as_str()));
+    }
+    if let Some(v) = &filter.exploitation_form {
+        // Lists are JSON array text; enum names are quoted tokens, so `"X"` matches exactly X.
+        cond = cond.add(case::Column::ExploitationForms.like(format!("%\"{v}\"%")));
+    }
+    if let Some(v) = filter.opened_from {
+        cond = cond.add(case::Column::OpenedAt.gte(v));
+    }
+    if let Some(v) = filter.opened_to {
+        cond = cond.add(case::Column::OpenedAt.lt(v));
+    }
+    if let Some(v) = filter.transnational {
+        cond = cond.add(case::Column::Transnational.eq(v));
+    }
+    cond
+}
+
+fn after_condition(sort: CaseSort, cursor: &Cursor, field: &str) -> ApiResult<Condition> {
+    let id = cursor.id;
+    let bad = || ApiError::bad_input(field, "not a cursor returned by this query");
+    Ok(match sort {
+        CaseSort::Created => Condition::all().add(case::Column::Id.gt(id)),
+        CaseSort::OpenedAt => {
+            let key = cursor.key.as_deref().ok_or_else(bad)?;
+            let at = DateTime::parse_from_rfc3339(key)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
+            Condition::any().add(case::Column::OpenedAt.gt(at)).add(
+                Condition::all()
+                    .add(case::Column::OpenedAt.eq(at))
+                    .add(case::Column::Id.gt(id)),
+            )
+        }
+        CaseSort::CaseNumber => {
+            let key = cursor.key.clone().ok_or_else(bad)?;
+            Condition::any()
+                .add(case::Column::CaseNumber.gt(key.clone()))
+                .add(
+                    Condition::all()
+                        .add(case::Column::CaseNumber.eq(key))
+                        .add(case::Column::Id.gt(id)),
+                )
+        }
+    })
+}
+
+/// One page of the caller's cases. `totalCount` is computed only when asked.
+pub(crate) async fn page(
+    db: &sea_orm::DatabaseConnection,
+    p: &Principal,
+    filter: &CaseFilter,
+    sort: CaseSort,
+    after: Option<&Cursor>,
+    first: u64,
+) -> ApiResult<Page<CaseView>> {
+    let base = filter_condition(filter);
+    let mut query = scoped(p).filter(base.clone());
+    if let Some(cursor) = after {
+        query = query.filter(after_condition(sort, cursor, "after")?);
+    }
+    query = match sort {
+        CaseSort::Created => query,
+        CaseSort::OpenedAt => query.order_by(case::Column::OpenedAt, Order::Asc),
+        CaseSort::CaseNumber => query.order_by(case::Column::CaseNumber, Order::Asc),
+    };
+    let mut rows: Vec<CaseView> = query
+        .order_by(case::Column::Id, Order::Asc)
+        .limit(first + 1)
+        .into_model::<CaseView>()
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    let edges = rows
+        .into_iter()
+        .map(|node| Edge {
+            cursor: Cursor {
+                sort: sort.name().into(),
+                key: sort.key(&node.row),
+                id: node.row.id,
+            }
+            .encode(),
+            node,
+        })
+        .collect();
+    let count_db = db.clone();
+    let count_query = case::Entity::find()
+        .filter(scope::case_scope(p, tables::CASE))
+        .filter(base);
+    let count: super::page::CountFn = std::sync::Arc::new(move || {
+        let db = count_db.clone();
+        let q = count_query.clone();
+        Box::pin(async move { Ok(sea_orm::PaginatorTrait::count(q, &db).await?) })
+    });
+    Ok(Page {
+        edges,
+        has_next,
+        count: Some(count),
+    })
+}
+
+/// Values of a new case.
+pub(crate) struct NewCase {
+    pub(crate) case_number: String,
+    pub(crate) title: String,
+    pub(crate) status: String,
+    pub(crate) province: String,
+    pub(crate) opened_at: DateTime<Utc>,
+    pub(crate) legal_basis: String,
+    pub(crate) transnational: bool,
+    pub(crate) organized_group: bool,
+    pub(crate) exploitation_forms: Vec<String>,
+    pub(crate) recruitment_methods: Vec<String>,
+    pub(crate) recruitment_platforms: Vec<String>,
+    pub(crate) countries: Vec<String>,
+    pub(crate) handling_code: String,
+    pub(crate) handling_restriction: Option<String>,
+    pub(crate) summary: Option<String>,
+    pub(crate) source_reliability: Option<String>,
+    pub(crate) information_accuracy: Option<i32>,
+}
+
+/// Inserts a case led by the caller's agency; a duplicate case number is a `CONFLICT`.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    new: NewCase,
+) -> ApiResult<Uuid> {
+    let now = super::now();
+    let id = super::new_id();
+    let exists = case::Entity::find()
+        .filter(case::Column::LeadAgency.eq(p.agency.code()))
+        .filter(case::Column::CaseNumber.eq(new.case_number.as_str()))
+        .select_only()
+        .column(case::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "your agency already has a case numbered {}",
+            new.case_number
+        )));
+    }
+    let model = case::ActiveModel {
+        id: Set(id),
+        case_number: Set(new.case_number),
+        title: Set(new.title),
+        status: Set(new.status),
+        lead_agency: Set(p.agency.code().to_string()),
+        province: Set(new.province),
+        opened_at: Set(new.opened_at),
+        closed_at: Set(None),
+        legal_basis: Set(new.legal_basis),
+        transnational: Set(new.transnational),
+        organized_group: Set(new.organized_group),
+        exploitation_forms: Set(super::json_list(&new.exploitation_forms)),
+        recruitment_methods: Set(super::json_list(&new.recruitment_methods)),
+        recruitment_platforms: Set(super::json_list(&new.recruitment_platforms)),
+        countries: Set(super::json_list(&new.countries)),
+        handling_code: Set(new.handling_code),
+        handling_restriction: Set(new.handling_restriction),
+        summary: Set(new.summary),
+        source_reliability: Set(new.source_reliability),
+        information_accuracy: Set(new.information_accuracy),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by_agency: Set(p.agency.code().to_string()),
+        created_by_subject: Set(p.subject.clone()),
+    };
+    case::Entity::insert(model)
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                ApiError::Conflict("a case with this number already exists".into())
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(id)
+}
+
+/// Bumps a case's version; see [`super::bump_version`].
+pub(crate) async fn bump_version(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i32>,
+) -> ApiResult<()> {
+    super::bump_version(db, tables::CASE, "case", id, expected).await
+}
+
+/// Applies changed columns to a case at `expected` version; stale → `CONFLICT`.
+pub(crate) async fn update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected: i32,
+    mut model: case::ActiveModel,
+) -> ApiResult<()> {
+    model.version = Set(expected + 1);
+    model.updated_at = Set(super::now());
+    let res = case::Entity::update_many()
+        .set(model)
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(expected))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ApiError::Conflict(format!(
+            "the case was changed by someone else (your version {expected} is stale); reload it"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Database rows of ctex as sea-orm entities.
+//!
+//! These types mirror the tables created by the `migration` crate, column for column. They carry
+//! no GraphQL derives and no access rules: the API layer (`ctex::graphql`) maps them into GraphQL
+//! objects field by field, through the policy, so that no column becomes API by accident.
+//!
+//! # Layout
+//! One module per table. Enumerated values (statuses, roles, kinds) are stored as their
+//! SCREAMING_SNAKE text; lists (countries, exploitation forms ...) as JSON array text, which reads
+//! the same on PostgreSQL and SQLite.
+
+pub mod agency;
+pub mod case;
+pub mod case_party;
+pub mod idempotency;
+pub mod identifier;
+pub mod person;
+pub mod province;
