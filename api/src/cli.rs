@@ -48,6 +48,11 @@ enum Command {
     },
     /// Print a JWT signed with an agency's development key (dev keys only).
     Token(TokenArgs),
+    /// Verify or export the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the full federated SDL, or one agency's contract SDL.
     Schema {
         /// Print this agency's contract schema instead of the full one.
@@ -63,6 +68,26 @@ enum KeysCommand {
         /// Folder for the keys and the trust file.
         #[arg(long, env = "CTEX_KEYS_DIR", default_value = ".ctex")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 1 naming the first bad event if it is broken.
+    Verify(DbArgs),
+    /// Write the events of a period as JSON lines (for archiving).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// From this instant (RFC 3339, inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// To this instant (RFC 3339, exclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -211,6 +236,54 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             spec.purpose = args.purpose;
             spec.ttl_secs = args.ttl;
             println_out(&keys::mint(&args.dir, &spec)?);
+        }
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
+            let db = crate::db::connect(&args.database_url, 2).await?;
+            let report = crate::audit::verify(&db).await?;
+            match report.first_bad {
+                None => println_out(&format!("audit chain verifies: {} events", report.events)),
+                Some((seq, what)) => {
+                    eprintln!(
+                        "audit chain BROKEN at event {seq}: {what} ({} events verified before it)",
+                        report.events
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Export { db, from, to, out },
+        } => {
+            let parse = |s: Option<String>,
+                         name: &str|
+             -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+                s.map(|s| {
+                    chrono::DateTime::parse_from_rfc3339(&s)
+                        .map(|d| d.with_timezone(&chrono::Utc))
+                        .map_err(|_| {
+                            anyhow::anyhow!(
+                                "--{name} must be an RFC 3339 instant, e.g. 2026-07-01T00:00:00Z"
+                            )
+                        })
+                })
+                .transpose()
+            };
+            let (from, to) = (parse(from, "from")?, parse(to, "to")?);
+            let conn = crate::db::connect(&db.database_url, 2).await?;
+            let written = match out {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                    crate::audit::export(&conn, from, to, &mut file).await?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = std::io::BufWriter::new(stdout.lock());
+                    crate::audit::export(&conn, from, to, &mut lock).await?
+                }
+            };
+            eprintln!("{written} events exported");
         }
         Command::Schema { agency } => {
             let audience = agency.map(Audience::Agency).unwrap_or(Audience::Full);

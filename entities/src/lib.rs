@@ -10,6 +10,7 @@
 //! the same on PostgreSQL and SQLite.
 
 pub mod agency;
+pub mod audit_event;
 pub mod case;
 pub mod case_party;
 pub mod idempotency;

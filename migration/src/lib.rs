@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_foundation;
 mod m20261126_000002_workflow;
+pub mod m20261126_000003_audit;
 pub mod seed;
 
 /// All migrations of ctex, in the order they apply.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_workflow::Migration),
+            Box::new(m20261126_000003_audit::Migration),
         ]
     }
 }

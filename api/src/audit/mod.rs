@@ -1,15 +1,22 @@
 //! The audit trail (DESIGN §6): what was read or written about whom, by whom, and why.
 //!
-//! During a request the field guard records person-level reads and denials in the request's
-//! [`AuditBuffer`] (grouped per entity, one event listing its fields). The buffer is flushed
-//! into the hash-chained `audit_event` table before the response leaves; writes append their
-//! events inside the mutation's own transaction. This module never logs personal data: events
-//! hold ids, field names and codes.
+//! During a request the field guard records person-level reads and every denial in the
+//! request's [`AuditBuffer`], grouped per entity (one event lists its fields); mutations record
+//! their write. Reads are appended by [`flush_reads`] before the response leaves (a request whose
+//! events cannot be written returns no data); writes are appended by [`append_writes`] inside
+//! the mutation's own transaction. [`chain`] keeps `audit_event` a linear SHA-256 hash chain,
+//! serialized on a locked head row so it stays linear across concurrent requests and processes.
+//!
+//! This module never logs personal data: events hold ids, field names and codes.
+
+pub mod chain;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use uuid::Uuid;
+
+pub use chain::{VerifyReport, export, verify};
 
 /// Outcome of an audited access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,59 +37,116 @@ impl Outcome {
     }
 }
 
-/// Key of one pending event: entity, outcome and the reason for a denial.
+/// Whether an event records a read or a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Fields were read (or a read was refused).
+    Read,
+    /// A mutation wrote (or a write was refused).
+    Write,
+}
+
+impl Action {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "READ",
+            Action::Write => "WRITE",
+        }
+    }
+}
+
+/// The row an access concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AuditEntity {
+    /// GraphQL type name (`Person`, `CaseParty`, `Identifier`, `Case` ...).
+    pub ty: &'static str,
+    /// Row id.
+    pub id: Uuid,
+    /// The person the data is about, when it is person-level.
+    pub person: Option<Uuid>,
+}
+
+/// Key of one pending event: entity, action, outcome and the reason for a denial.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EventKey {
-    /// Entity type (`Person`, `CaseParty` ...).
+    /// Entity type.
     pub entity_type: &'static str,
     /// Entity id, when the access concerned one row.
     pub entity_id: Option<Uuid>,
+    /// The person concerned.
+    pub person_id: Option<Uuid>,
+    /// Read or write.
+    pub action: Action,
     /// Allowed or denied.
     pub outcome: Outcome,
     /// For denials: the code (`FORBIDDEN`, `PURPOSE_REQUIRED`, `NOT_FOUND`).
     pub reason: Option<&'static str>,
+    /// For writes: the mutation (reads use the request's operation name).
+    pub operation: Option<&'static str>,
 }
 
-/// The reads and denials of one request, waiting to be written.
+/// One event waiting to be appended, before it has a place in the chain.
+#[derive(Clone, Debug)]
+pub struct PendingEvent {
+    /// What the event is about.
+    pub key: EventKey,
+    /// The fields read or written, sorted.
+    pub fields: Vec<String>,
+}
+
+/// The reads, writes and denials of one request, waiting to be written.
 #[derive(Debug, Default)]
 pub struct AuditBuffer {
-    events: Mutex<BTreeMap<EventKey, BTreeSet<&'static str>>>,
+    reads: Mutex<BTreeMap<EventKey, BTreeSet<&'static str>>>,
+    writes: Mutex<Vec<PendingEvent>>,
+}
+
+fn entity_key(
+    entity: Option<AuditEntity>,
+    ty: &'static str,
+    action: Action,
+    outcome: Outcome,
+    reason: Option<&'static str>,
+) -> EventKey {
+    EventKey {
+        entity_type: entity.map(|e| e.ty).unwrap_or(ty),
+        entity_id: entity.map(|e| e.id),
+        person_id: entity.and_then(|e| e.person),
+        action,
+        outcome,
+        reason,
+        operation: None,
+    }
 }
 
 impl AuditBuffer {
     fn push(&self, key: EventKey, field: &'static str) {
-        if let Ok(mut events) = self.events.lock() {
-            events.entry(key).or_default().insert(field);
-        }
+        let mut reads = match self.reads.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        reads.entry(key).or_default().insert(field);
     }
 
     /// A person-level field of `entity` was read.
-    pub fn read(&self, entity: (&'static str, Uuid), field: &'static str) {
+    pub fn read(&self, entity: AuditEntity, field: &'static str) {
         self.push(
-            EventKey {
-                entity_type: entity.0,
-                entity_id: Some(entity.1),
-                outcome: Outcome::Allowed,
-                reason: None,
-            },
+            entity_key(
+                Some(entity),
+                entity.ty,
+                Action::Read,
+                Outcome::Allowed,
+                None,
+            ),
             field,
         );
     }
 
-    /// The policy refused `ty.field`.
-    pub fn denied(
-        &self,
-        ty: &'static str,
-        field: &'static str,
-        entity: Option<(&'static str, Uuid)>,
-    ) {
+    /// The policy refused `ty.field` (on `entity`, when it concerned a row).
+    pub fn denied(&self, ty: &'static str, field: &'static str, entity: Option<AuditEntity>) {
         self.push(
-            EventKey {
-                entity_type: entity.map(|e| e.0).unwrap_or(ty),
-                entity_id: entity.map(|e| e.1),
-                outcome: Outcome::Denied,
-                reason: Some("FORBIDDEN"),
-            },
+            entity_key(entity, ty, Action::Read, Outcome::Denied, Some("FORBIDDEN")),
             field,
         );
     }
@@ -92,61 +156,141 @@ impl AuditBuffer {
         &self,
         ty: &'static str,
         field: &'static str,
-        entity: Option<(&'static str, Uuid)>,
+        entity: Option<AuditEntity>,
     ) {
         self.push(
-            EventKey {
-                entity_type: entity.map(|e| e.0).unwrap_or(ty),
-                entity_id: entity.map(|e| e.1),
-                outcome: Outcome::Denied,
-                reason: Some("PURPOSE_REQUIRED"),
-            },
+            entity_key(
+                entity,
+                ty,
+                Action::Read,
+                Outcome::Denied,
+                Some("PURPOSE_REQUIRED"),
+            ),
             field,
         );
     }
 
     /// A lookup by id found nothing in the caller's scope.
     pub fn not_found(&self, entity_type: &'static str, id: Uuid) {
+        let entity = AuditEntity {
+            ty: entity_type,
+            id,
+            person: (entity_type == "Person").then_some(id),
+        };
         self.push(
-            EventKey {
+            entity_key(
+                Some(entity),
                 entity_type,
-                entity_id: Some(id),
-                outcome: Outcome::Denied,
-                reason: Some("NOT_FOUND"),
-            },
+                Action::Read,
+                Outcome::Denied,
+                Some("NOT_FOUND"),
+            ),
             "id",
         );
     }
 
-    /// Takes the pending events, grouped per entity with their fields.
-    pub fn take(&self) -> Vec<(EventKey, Vec<&'static str>)> {
-        match self.events.lock() {
-            Ok(mut events) => std::mem::take(&mut *events)
-                .into_iter()
-                .map(|(k, fields)| (k, fields.into_iter().collect()))
-                .collect(),
-            Err(_) => Vec::new(),
+    /// A mutation wrote `fields` of `entity`: appended inside its transaction.
+    pub fn written(&self, operation: &'static str, entity: AuditEntity, fields: Vec<String>) {
+        let mut fields = fields;
+        fields.sort_unstable();
+        fields.dedup();
+        let key = EventKey {
+            entity_type: entity.ty,
+            entity_id: Some(entity.id),
+            person_id: entity.person,
+            action: Action::Write,
+            outcome: Outcome::Allowed,
+            reason: None,
+            operation: Some(operation),
+        };
+        match self.writes.lock() {
+            Ok(mut w) => w.push(PendingEvent { key, fields }),
+            Err(poisoned) => poisoned.into_inner().push(PendingEvent { key, fields }),
         }
     }
 
-    /// Whether nothing is pending.
-    pub fn is_empty(&self) -> bool {
-        self.events.lock().map(|e| e.is_empty()).unwrap_or(true)
+    /// Takes the pending read and denial events, one per entity with its fields.
+    pub fn take_reads(&self) -> Vec<PendingEvent> {
+        let mut reads = match self.reads.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        std::mem::take(&mut *reads)
+            .into_iter()
+            .map(|(key, fields)| PendingEvent {
+                key,
+                fields: fields.into_iter().map(str::to_string).collect(),
+            })
+            .collect()
+    }
+
+    /// Takes the pending write events.
+    pub fn take_writes(&self) -> Vec<PendingEvent> {
+        match self.writes.lock() {
+            Ok(mut w) => std::mem::take(&mut *w),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+
+    /// Drops pending write events (the transaction they belonged to rolled back).
+    pub fn discard_writes(&self) {
+        let _ = self.take_writes();
     }
 }
 
-/// Writes the request's pending read and denial events (before its response leaves).
+/// Who made the request, for the events it produces.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// Agency code.
+    pub agency: String,
+    /// Token subject.
+    pub subject: String,
+    /// Token id.
+    pub token_id: String,
+    /// Request id.
+    pub request_id: String,
+    /// GraphQL operation name.
+    pub operation: String,
+    /// Access purpose.
+    pub purpose: Option<String>,
+}
+
+impl Actor {
+    /// The actor of a request.
+    pub(crate) fn of(req: &crate::graphql::RequestCtx) -> Actor {
+        Actor {
+            agency: req.principal.agency.code().to_string(),
+            subject: req.principal.subject.clone(),
+            token_id: req.principal.token_id.clone(),
+            request_id: req.request_id.clone(),
+            operation: req.operation.clone(),
+            purpose: req.principal.purpose.clone(),
+        }
+    }
+}
+
+/// Writes the request's pending read and denial events in one transaction, before its response
+/// leaves. An error here must withhold the response.
 pub(crate) async fn flush_reads(
-    _db: &sea_orm::DatabaseConnection,
-    _ctx: &crate::graphql::RequestCtx,
+    db: &sea_orm::DatabaseConnection,
+    req: &crate::graphql::RequestCtx,
 ) -> anyhow::Result<()> {
+    let events = req.audit.take_reads();
+    if events.is_empty() {
+        return Ok(());
+    }
+    let txn = crate::store::begin_write(db).await?;
+    chain::append(&txn, &Actor::of(req), events).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Appends the write events of a mutation inside its transaction.
 pub(crate) async fn append_writes(
-    _txn: &sea_orm::DatabaseTransaction,
-    _req: &crate::graphql::RequestCtx,
+    txn: &sea_orm::DatabaseTransaction,
+    req: &crate::graphql::RequestCtx,
 ) -> crate::error::ApiResult<()> {
+    let events = req.audit.take_writes();
+    chain::append(txn, &Actor::of(req), events).await?;
     Ok(())
 }

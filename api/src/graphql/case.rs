@@ -18,6 +18,7 @@ use super::model::{
     sort_enum,
 };
 use super::{authorize_row, write};
+use crate::audit::AuditEntity;
 use crate::domain::{
     CaseStatus, DomainEnum, ExploitationForm, HandlingCode, LegalBasis, RecruitmentMethod,
     SourceReliability,
@@ -697,10 +698,14 @@ async fn open_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
     };
     let key = write::key_of(&input)?;
     let principal = req.principal.clone();
-    let id = write::transact(req, "openCase", key, move |txn| {
+    let id = write::transact(req, "openCase", key, input.provided(), move |txn| {
         Box::pin(async move {
             let id = store::insert(txn, &principal, new).await?;
-            Ok(id)
+            Ok(AuditEntity {
+                ty: "Case",
+                id,
+                person: None,
+            })
         })
     })
     .await?;
@@ -780,10 +785,14 @@ async fn update_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
     if let Some(v) = fields.information_accuracy {
         model.information_accuracy = Set(Some(v));
     }
-    write::transact(req, "updateCase", None, move |txn| {
+    write::transact(req, "updateCase", None, input.provided(), move |txn| {
         Box::pin(async move {
             store::update(txn, id, version, model).await?;
-            Ok(id)
+            Ok(AuditEntity {
+                ty: "Case",
+                id,
+                person: None,
+            })
         })
     })
     .await?;

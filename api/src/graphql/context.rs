@@ -20,6 +20,8 @@ pub(crate) struct RequestCtx {
     pub(crate) principal: Arc<Principal>,
     /// The request id (`x-request-id`), for logs and masked errors.
     pub(crate) request_id: String,
+    /// The GraphQL operation name (for audit events).
+    pub(crate) operation: String,
     /// The primary database (writes, and reads that must see them).
     pub(crate) db: DatabaseConnection,
     /// The read database (a replica when configured, else the primary).
@@ -72,6 +74,7 @@ impl RequestCtx {
     pub(crate) fn new(
         principal: Arc<Principal>,
         request_id: String,
+        operation: String,
         db: DatabaseConnection,
         read_db: DatabaseConnection,
     ) -> RequestCtx {
@@ -79,6 +82,7 @@ impl RequestCtx {
         RequestCtx {
             principal,
             request_id,
+            operation,
             db,
             read_db,
             audit: AuditBuffer::default(),

@@ -13,6 +13,7 @@
 //! (DataLoaders), `input` (argument parsing), `write` (the mutation transaction), `common`
 //! (scalars, directory, connections), and one module per domain: `case`, `person`.
 
+pub(crate) mod audit;
 pub(crate) mod case;
 pub(crate) mod common;
 pub(crate) mod context;
@@ -104,6 +105,7 @@ pub(crate) fn model() -> Vec<TypeDef> {
     let mut types = common::types();
     types.extend(case::types());
     types.extend(person::types());
+    types.extend(audit::types());
     merge_roots(types)
 }
 

@@ -118,7 +118,7 @@ pub(crate) trait Guarded: Any + Send + Sync {
     fn facts(&self) -> &RowFacts;
     /// The entity (type name and id) recorded in audit events when person-level fields of this
     /// row are read.
-    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
+    fn audit_entity(&self) -> Option<crate::audit::AuditEntity> {
         None
     }
 }

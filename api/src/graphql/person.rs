@@ -17,6 +17,7 @@ use super::model::{
     EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, resolve_async,
 };
 use super::{authorize_row, write};
+use crate::audit::AuditEntity;
 use crate::domain::{ArrestStatus, DomainEnum, IdentificationStatus, PartyRole, Sex, SuspectRole};
 use crate::error::{ApiError, ApiResult};
 use crate::normalize::{self, IdentifierKind};
@@ -36,8 +37,12 @@ impl Guarded for PersonNode {
     fn facts(&self) -> &RowFacts {
         &self.facts
     }
-    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
-        Some(("Person", self.row.id))
+    fn audit_entity(&self) -> Option<AuditEntity> {
+        Some(AuditEntity {
+            ty: "Person",
+            id: self.row.id,
+            person: Some(self.row.id),
+        })
     }
 }
 
@@ -45,8 +50,12 @@ impl Guarded for PartyNode {
     fn facts(&self) -> &RowFacts {
         &self.facts
     }
-    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
-        Some(("CaseParty", self.row.id))
+    fn audit_entity(&self) -> Option<AuditEntity> {
+        Some(AuditEntity {
+            ty: "CaseParty",
+            id: self.row.id,
+            person: Some(self.row.person_id),
+        })
     }
 }
 
@@ -54,8 +63,12 @@ impl Guarded for IdentifierNode {
     fn facts(&self) -> &RowFacts {
         &self.facts
     }
-    fn audit_entity(&self) -> Option<(&'static str, uuid::Uuid)> {
-        Some(("Identifier", self.row.id))
+    fn audit_entity(&self) -> Option<AuditEntity> {
+        Some(AuditEntity {
+            ty: "Identifier",
+            id: self.row.id,
+            person: Some(self.row.person_id),
+        })
     }
 }
 
@@ -649,14 +662,24 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
     };
     let key = write::key_of(&input)?;
     let principal = req.principal.clone();
-    let id = write::transact(req, "addParty", key, move |txn| {
+    let mut fields = input.provided();
+    if let Some(p) = input.object("person")? {
+        fields.extend(p.provided().into_iter().map(|f| format!("person.{f}")));
+    }
+    let id = write::transact(req, "addParty", key, fields, move |txn| {
         Box::pin(async move {
             crate::store::case::bump_version(txn, case_id, case_version).await?;
             let mut party = party;
             if let Some(new_person) = new_person {
                 party.person_id = store::insert(txn, &principal, new_person).await?;
             }
-            store::insert_party(txn, &principal, party, is_minor).await
+            let person = party.person_id;
+            let id = store::insert_party(txn, &principal, party, is_minor).await?;
+            Ok(AuditEntity {
+                ty: "CaseParty",
+                id,
+                person: Some(person),
+            })
         })
     })
     .await?;
@@ -697,10 +720,15 @@ async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> 
     let person_version = input.int("personVersion", 1..=i64::from(i32::MAX))?;
     let key = write::key_of(&input)?;
     let principal = req.principal.clone();
-    let id = write::transact(req, "addIdentifier", key, move |txn| {
+    let id = write::transact(req, "addIdentifier", key, input.provided(), move |txn| {
         Box::pin(async move {
             store::bump_version(txn, person_id, person_version).await?;
-            store::insert_identifier(txn, &principal, new).await
+            let id = store::insert_identifier(txn, &principal, new).await?;
+            Ok(AuditEntity {
+                ty: "Identifier",
+                id,
+                person: Some(person_id),
+            })
         })
     })
     .await?;

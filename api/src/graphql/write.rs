@@ -9,15 +9,18 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
+
 use uuid::Uuid;
 
 use super::context::RequestCtx;
+use crate::audit::AuditEntity;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, idempotency};
 
-/// A mutation body: writes through the transaction and returns the produced row's id.
-pub(crate) type Body<'c> = Pin<Box<dyn Future<Output = ApiResult<Uuid>> + Send + 'c>>;
+/// A mutation body: writes through the transaction and returns the row it produced (for the
+/// write's audit event and the response).
+pub(crate) type Body<'c> = Pin<Box<dyn Future<Output = ApiResult<AuditEntity>> + Send + 'c>>;
 
 /// Reads `idempotencyKey` from an input object.
 pub(crate) fn key_of(input: &super::input::Input<'_>) -> ApiResult<Option<String>> {
@@ -25,10 +28,14 @@ pub(crate) fn key_of(input: &super::input::Input<'_>) -> ApiResult<Option<String
 }
 
 /// Runs `body` in a write transaction with idempotency and audit; returns the produced id.
+///
+/// The write is audited as one event of `operation` naming the produced row, its person and the
+/// input `fields` written, appended in the same transaction.
 pub(crate) async fn transact<F>(
     req: &RequestCtx,
     operation: &'static str,
     key: Option<String>,
+    fields: Vec<String>,
     body: F,
 ) -> ApiResult<Uuid>
 where
@@ -42,10 +49,17 @@ where
         txn.rollback().await?;
         return Ok(id);
     }
-    let id = body(&txn).await?;
+    let entity = body(&txn).await?;
+    let id = entity.id;
+    let fields: Vec<String> = fields
+        .into_iter()
+        .filter(|f| f != "idempotencyKey")
+        .collect();
+    req.audit.written(operation, entity, fields);
     if let Some(key) = &key
         && let Err(err) = idempotency::remember(&txn, agency, key, operation, id).await
     {
+        req.audit.discard_writes();
         if store::is_unique_violation(&err) {
             // A concurrent call with the same key committed first: its result stands.
             txn.rollback().await?;
@@ -57,7 +71,10 @@ where
         }
         return Err(err.into());
     }
-    crate::audit::append_writes(&txn, req).await?;
+    if let Err(err) = crate::audit::append_writes(&txn, req).await {
+        req.audit.discard_writes();
+        return Err(err);
+    }
     txn.commit().await?;
     Ok(id)
 }
@@ -71,6 +88,3 @@ pub(crate) fn ensure_writable(req: &RequestCtx) -> ApiResult<()> {
     }
     Ok(())
 }
-
-#[allow(unused_imports)]
-use TransactionTrait as _;

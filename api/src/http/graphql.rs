@@ -194,6 +194,7 @@ pub(crate) async fn execute(
     let ctx = Arc::new(RequestCtx::new(
         principal.clone(),
         request_id.to_string(),
+        operation.clone(),
         state.inner.db.clone(),
         state.inner.read_db.clone(),
     ));

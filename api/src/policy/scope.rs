@@ -472,6 +472,15 @@ pub fn party_facts(p: &Principal, c: &str, pe: &str) -> Vec<(i64, Condition)> {
     out
 }
 
+/// The audit events (alias `t`) the caller may see: oversight all, every other agency its own.
+pub fn audit_scope(p: &Principal, t: &str) -> Condition {
+    qualified_scope(p, "AuditEvent", t, |p, q, t| match q {
+        Rows::ALL => always(),
+        Rows::OWN => col(t, "agency").eq(agency_code(p)).into_condition(),
+        _ => never(),
+    })
+}
+
 /// A sub-select of the ids of cases the caller may see (for `IN (...)` conditions).
 pub fn visible_case_ids(p: &Principal) -> SelectStatement {
     let mut sub = Query::select();

@@ -6,6 +6,7 @@
 //! with the qualifiers the field guard needs. Nothing here decides access itself, formats SQL by
 //! hand from caller input, or logs values.
 
+pub(crate) mod audit;
 pub(crate) mod case;
 pub(crate) mod idempotency;
 pub(crate) mod page;

@@ -1,0 +1,350 @@
+//! The hash chain: append events under the head lock, verify the chain, export it.
+//!
+//! Each event's `hash = SHA-256(prev_hash ‖ canonical JSON of the event)`, hex. The canonical
+//! JSON has a fixed key order and carries every stored column but the hashes, so editing any
+//! column, deleting a row (a gap in `seq`, or a head that no longer matches) or swapping two rows
+//! breaks verification at a named `seq`. Appends read the head row `FOR UPDATE` (PostgreSQL) or
+//! run in an `IMMEDIATE` transaction (SQLite), so concurrent requests and several server
+//! processes extend one linear chain; a request's events go in one multi-row insert.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use entities::audit_event;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Actor, PendingEvent};
+
+/// The hash before the first event.
+pub const GENESIS: &str = migration::m20261126_000003_audit::GENESIS;
+
+#[derive(Serialize)]
+struct Canonical<'a> {
+    seq: i64,
+    at: String,
+    agency: &'a str,
+    subject: &'a str,
+    token_id: &'a str,
+    request_id: &'a str,
+    operation: &'a str,
+    purpose: Option<&'a str>,
+    entity_type: &'a str,
+    entity_id: Option<String>,
+    person_id: Option<String>,
+    fields: Vec<String>,
+    action: &'a str,
+    outcome: &'a str,
+    reason: Option<&'a str>,
+}
+
+/// The canonical encoding of an event (everything but its hashes).
+fn canonical(e: &audit_event::Model) -> String {
+    let c = Canonical {
+        seq: e.seq,
+        at: e.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        agency: &e.agency,
+        subject: &e.subject,
+        token_id: &e.token_id,
+        request_id: &e.request_id,
+        operation: &e.operation,
+        purpose: e.purpose.as_deref(),
+        entity_type: &e.entity_type,
+        entity_id: e.entity_id.map(|u| u.to_string()),
+        person_id: e.person_id.map(|u| u.to_string()),
+        fields: serde_json::from_str(&e.fields).unwrap_or_default(),
+        action: &e.action,
+        outcome: &e.outcome,
+        reason: e.reason.as_deref(),
+    };
+    serde_json::to_string(&c).unwrap_or_default()
+}
+
+/// `hex(SHA-256(prev ‖ canonical(e)))`.
+pub fn event_hash(prev: &str, e: &audit_event::Model) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev.as_bytes());
+    hasher.update(canonical(e).as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+async fn lock_head(conn: &impl ConnectionTrait) -> Result<(i64, String), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        _ => "SELECT seq, hash FROM audit_head WHERE id = 1",
+    };
+    let row = conn
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom("audit head row missing".into()))?;
+    Ok((row.try_get("", "seq")?, row.try_get("", "hash")?))
+}
+
+/// Appends `events` by `actor` to the chain, inside the caller's transaction.
+pub(crate) async fn append(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    events: Vec<PendingEvent>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, mut prev) = lock_head(conn).await?;
+    let at = crate::store::now();
+    let mut rows: Vec<audit_event::Model> = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let mut model = audit_event::Model {
+            seq,
+            at,
+            agency: actor.agency.clone(),
+            subject: actor.subject.clone(),
+            token_id: actor.token_id.clone(),
+            request_id: actor.request_id.clone(),
+            operation: event
+                .key
+                .operation
+                .map(str::to_string)
+                .unwrap_or_else(|| actor.operation.clone()),
+            purpose: actor.purpose.clone(),
+            entity_type: event.key.entity_type.to_string(),
+            entity_id: event.key.entity_id,
+            person_id: event.key.person_id,
+            fields: crate::store::json_list(&event.fields),
+            action: event.key.action.as_str().to_string(),
+            outcome: event.key.outcome.as_str().to_string(),
+            reason: event.key.reason.map(str::to_string),
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        model.hash = event_hash(&prev, &model);
+        prev = model.hash.clone();
+        rows.push(model);
+    }
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().cloned().map(|m| audit_event::ActiveModel {
+            seq: Set(m.seq),
+            at: Set(m.at),
+            agency: Set(m.agency),
+            subject: Set(m.subject),
+            token_id: Set(m.token_id),
+            request_id: Set(m.request_id),
+            operation: Set(m.operation),
+            purpose: Set(m.purpose),
+            entity_type: Set(m.entity_type),
+            entity_id: Set(m.entity_id),
+            person_id: Set(m.person_id),
+            fields: Set(m.fields),
+            action: Set(m.action),
+            outcome: Set(m.outcome),
+            reason: Set(m.reason),
+            prev_hash: Set(m.prev_hash),
+            hash: Set(m.hash),
+        });
+        audit_event::Entity::insert_many(models)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let mut update = Query::update();
+    update
+        .table(Alias::new("audit_head"))
+        .value(Alias::new("seq"), seq)
+        .value(Alias::new("hash"), prev)
+        .and_where(Expr::col(Alias::new("id")).eq(1));
+    conn.execute_raw(conn.get_database_backend().build(&update))
+        .await?;
+    Ok(())
+}
+
+/// The result of verifying the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Events checked.
+    pub events: u64,
+    /// The first broken place: its `seq` and what is wrong. `None` when the chain verifies.
+    pub first_bad: Option<(i64, String)>,
+}
+
+/// Recomputes the whole chain from the first event and compares it with the head row.
+pub async fn verify(db: &impl ConnectionTrait) -> anyhow::Result<VerifyReport> {
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_string();
+    let mut count = 0u64;
+    loop {
+        let page = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(5000)
+            .all(db)
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            if e.seq != expected_seq {
+                return Ok(bad(
+                    count,
+                    expected_seq,
+                    format!("event {expected_seq} is missing (next is {})", e.seq),
+                ));
+            }
+            if e.prev_hash != prev {
+                return Ok(bad(
+                    count,
+                    e.seq,
+                    "prev_hash does not match the previous event's hash".into(),
+                ));
+            }
+            let recomputed = event_hash(&prev, e);
+            if recomputed != e.hash {
+                return Ok(bad(
+                    count,
+                    e.seq,
+                    "hash does not match the event's contents".into(),
+                ));
+            }
+            prev = e.hash.clone();
+            expected_seq += 1;
+            count += 1;
+        }
+    }
+    let (head_seq, head_hash) = lock_free_head(db).await?;
+    if head_seq != expected_seq - 1 || head_hash != prev {
+        return Ok(bad(
+            count,
+            expected_seq,
+            format!(
+                "the chain ends at {} but the head says {head_seq}: events were removed from the end",
+                expected_seq - 1
+            ),
+        ));
+    }
+    Ok(VerifyReport {
+        events: count,
+        first_bad: None,
+    })
+}
+
+fn bad(events: u64, seq: i64, what: String) -> VerifyReport {
+    VerifyReport {
+        events,
+        first_bad: Some((seq, what)),
+    }
+}
+
+async fn lock_free_head(conn: &impl ConnectionTrait) -> Result<(i64, String), DbErr> {
+    let backend = conn.get_database_backend();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT seq, hash FROM audit_head WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("audit head row missing".into()))?;
+    Ok((row.try_get("", "seq")?, row.try_get("", "hash")?))
+}
+
+/// Writes the events recorded in `[from, to)` as JSON lines (with their hashes), for archiving.
+pub async fn export(
+    db: &impl ConnectionTrait,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<u64> {
+    let mut after = 0i64;
+    let mut written = 0u64;
+    loop {
+        let mut query = audit_event::Entity::find().filter(audit_event::Column::Seq.gt(after));
+        if let Some(from) = from {
+            query = query.filter(audit_event::Column::At.gte(from));
+        }
+        if let Some(to) = to {
+            query = query.filter(audit_event::Column::At.lt(to));
+        }
+        let page = query
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(5000)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for e in &page {
+            let line = serde_json::json!({
+                "seq": e.seq,
+                "at": e.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                "agency": e.agency,
+                "subject": e.subject,
+                "tokenId": e.token_id,
+                "requestId": e.request_id,
+                "operation": e.operation,
+                "purpose": e.purpose,
+                "entityType": e.entity_type,
+                "entityId": e.entity_id,
+                "personId": e.person_id,
+                "fields": serde_json::from_str::<serde_json::Value>(&e.fields).unwrap_or_default(),
+                "action": e.action,
+                "outcome": e.outcome,
+                "reason": e.reason,
+                "prevHash": e.prev_hash,
+                "hash": e.hash,
+            });
+            writeln!(out, "{line}")?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64) -> audit_event::Model {
+        audit_event::Model {
+            seq,
+            at: DateTime::parse_from_rfc3339("2026-07-01T08:00:00.123456Z")
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_default(),
+            agency: "police".into(),
+            subject: "officer-1".into(),
+            token_id: "jti".into(),
+            request_id: "req".into(),
+            operation: "Q".into(),
+            purpose: Some("case 12 review".into()),
+            entity_type: "Person".into(),
+            entity_id: None,
+            person_id: None,
+            fields: "[\"fullName\",\"phone\"]".into(),
+            action: "READ".into(),
+            outcome: "ALLOWED".into(),
+            reason: None,
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_hash_covers_every_column() {
+        let base = event_hash(GENESIS, &event(1));
+        let mut e = event(1);
+        e.purpose = Some("another purpose".into());
+        assert_ne!(event_hash(GENESIS, &e), base);
+        let mut e = event(1);
+        e.fields = "[\"fullName\"]".into();
+        assert_ne!(event_hash(GENESIS, &e), base);
+        let mut e = event(1);
+        e.seq = 2;
+        assert_ne!(event_hash(GENESIS, &e), base);
+        assert_ne!(
+            event_hash(&"1".repeat(64), &event(1)),
+            base,
+            "the previous hash is chained in"
+        );
+        assert_eq!(event_hash(GENESIS, &event(1)), base, "deterministic");
+        assert_eq!(base.len(), 64);
+    }
+}

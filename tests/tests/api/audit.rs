@@ -1,0 +1,568 @@
+//! The audit trail: every person-level read and every write recorded with its purpose, visible
+//! to oversight (and to each agency for its own events), hash-chained and verifiable.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ctex_tests::ctex::auth::keys::{self, TokenSpec};
+use ctex_tests::ctex::domain::Agency;
+use ctex_tests::{
+    Backend, TestApp, TestDb, add_party, both, case_input, code, data, open_case,
+    postgres_admin_url,
+};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::shutdown::start_server;
+
+const EVENTS: &str = "query($f: AuditEventFilter, $a: String) { auditEvents(filter: $f, first: 100, after: $a) {
+    totalCount nodes { seq agency subject operation purpose entityType entityId personId fields action outcome reason }
+    pageInfo { hasNextPage endCursor } } }";
+
+async fn events(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let resp = app
+            .gql(token, EVENTS, json!({ "f": filter, "a": after }))
+            .await;
+        let page = &data(&resp)["auditEvents"];
+        out.extend(page["nodes"].as_array().cloned().unwrap_or_default());
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            return out;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+fn verify_cli(db_url: &str) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+        .args([
+            "--log",
+            "error",
+            "audit",
+            "verify",
+            "--database-url",
+            db_url,
+        ])
+        .output()
+        .expect("ctex audit verify runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+both!(
+    reading_victims_names_and_phones_is_audited_with_its_purpose,
+    |app| async move {
+        let police = app.token(Agency::Police, "investigator-12");
+        let case = open_case(&app, &police, case_input("NA-12", "40")).await;
+        let mut persons = BTreeSet::new();
+        for (name, phone) in [
+            ("Nguyễn Thị Lan", "0912 345 678"),
+            ("Lò Thị Mai", "0987 654 321"),
+            ("Vàng Thị Dung", "0903 111 222"),
+        ] {
+            let (_, person) = add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "role": "VICTIM", "person": { "fullName": name, "phone": phone } }),
+        )
+        .await;
+            persons.insert(person);
+        }
+        let resp = app
+        .post(
+            Some(&police),
+            Some("case 12 review"),
+            &json!({
+                "query": "query Review($id: ID!) { case(id: $id) { title parties { person { fullName phone } } } }",
+                "operationName": "Review",
+                "variables": { "id": case }
+            }),
+        )
+        .await
+        .1;
+        assert_eq!(
+            data(&resp)["case"]["parties"].as_array().map(Vec::len),
+            Some(3)
+        );
+
+        let oversight = app.token(Agency::Oversight, "auditor-1");
+        let reads = events(
+            &app,
+            &oversight,
+            json!({ "action": "READ", "agency": "POLICE" }),
+        )
+        .await;
+        let reads: Vec<&Value> = reads
+            .iter()
+            .filter(|e| e["operation"] == "Review")
+            .collect();
+        assert_eq!(reads.len(), 3, "one event per person: {reads:?}");
+        let named: BTreeSet<String> = reads
+            .iter()
+            .map(|e| e["personId"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(named, persons, "the events name exactly those persons");
+        for e in &reads {
+            assert_eq!(e["entityType"], "Person");
+            assert_eq!(e["entityId"], e["personId"]);
+            assert_eq!(e["fields"], json!(["fullName", "phone"]));
+            assert_eq!(e["purpose"], "case 12 review");
+            assert_eq!(
+                (e["agency"].as_str(), e["subject"].as_str()),
+                (Some("POLICE"), Some("investigator-12"))
+            );
+            assert_eq!(e["outcome"], "ALLOWED");
+        }
+        // Writes were audited too: the case and three parties.
+        let writes = events(&app, &oversight, json!({ "action": "WRITE" })).await;
+        let ops: Vec<&str> = writes
+            .iter()
+            .filter_map(|e| e["operation"].as_str())
+            .collect();
+        assert_eq!(ops.iter().filter(|o| **o == "addParty").count(), 3);
+        assert_eq!(ops.iter().filter(|o| **o == "openCase").count(), 1);
+
+        // Filter by person.
+        let one = persons.iter().next().cloned().unwrap_or_default();
+        let about_one = events(&app, &oversight, json!({ "personId": one })).await;
+        assert!(about_one.iter().all(|e| e["personId"] == json!(one)) && about_one.len() >= 2);
+
+        // The court sees none of the police's events; police sees its own.
+        let court = app.token(Agency::Court, "judge-1");
+        let court_view = events(&app, &court, json!({})).await;
+        assert!(
+            court_view.iter().all(|e| e["agency"] == "COURT"),
+            "{court_view:?}"
+        );
+        let police_view = events(&app, &police, json!({ "action": "READ" })).await;
+        assert!(police_view.len() >= 3);
+        // Steering reads no audit events at all.
+        let steering = app.token(Agency::Steering, "analyst-1");
+        let resp = app
+            .gql(&steering, EVENTS, json!({ "f": {}, "a": null }))
+            .await;
+        assert_eq!(code(&resp), "FORBIDDEN");
+        assert!(resp["data"]["auditEvents"].is_null());
+        // The court filtering on police events gets nothing either.
+        let filtered = events(&app, &court, json!({ "agency": "POLICE" })).await;
+        assert!(filtered.is_empty());
+    }
+);
+
+both!(denials_are_audited_too, |app| async move {
+    let police = app.token(Agency::Police, "officer-1");
+    let case = open_case(&app, &police, case_input("HN-20", "01")).await;
+    let (_, person) = add_party(
+        &app,
+        &police,
+        json!({ "caseId": case, "role": "VICTIM", "person": { "fullName": "Hờ Thị Say" } }),
+    )
+    .await;
+    // No purpose.
+    let resp = app
+        .gql_no_purpose(
+            &police,
+            "query($p: ID!) { person(id: $p) { fullName } }",
+            json!({ "p": person }),
+        )
+        .await;
+    assert_eq!(code(&resp), "PURPOSE_REQUIRED");
+    assert!(resp["data"]["person"]["fullName"].is_null());
+    // Forbidden field.
+    let resp = app
+        .gql(
+            &police,
+            "query($c: ID!) { case(id: $c) { parties { healthNotes } } }",
+            json!({ "c": case }),
+        )
+        .await;
+    assert_eq!(code(&resp), "FORBIDDEN");
+    // Not found by scope.
+    let court = app.token(Agency::Court, "judge-1");
+    let resp = app
+        .gql(
+            &court,
+            "query($c: ID!) { case(id: $c) { title } }",
+            json!({ "c": case }),
+        )
+        .await;
+    assert_eq!(code(&resp), "NOT_FOUND");
+
+    let oversight = app.token(Agency::Oversight, "auditor-1");
+    let denied = events(&app, &oversight, json!({ "outcome": "DENIED" })).await;
+    let reasons: BTreeSet<&str> = denied.iter().filter_map(|e| e["reason"].as_str()).collect();
+    assert_eq!(
+        reasons,
+        BTreeSet::from(["FORBIDDEN", "NOT_FOUND", "PURPOSE_REQUIRED"]),
+        "{denied:?}"
+    );
+    let purpose_missing = denied
+        .iter()
+        .find(|e| e["reason"] == "PURPOSE_REQUIRED")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(purpose_missing["personId"], json!(person));
+    assert_eq!(purpose_missing["fields"], json!(["fullName"]));
+});
+
+both!(the_chain_verifies_after_normal_use, |app| async move {
+    let police = app.token(Agency::Police, "officer-1");
+    let case = open_case(&app, &police, case_input("HN-21", "01")).await;
+    add_party(
+        &app,
+        &police,
+        json!({ "caseId": case, "role": "SUSPECT", "person": { "fullName": "Trần Văn Hùng" } }),
+    )
+    .await;
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(ok, "{text}");
+    assert!(text.contains("verifies"), "{text}");
+});
+
+/// Runs `sql` (written with `?` placeholders is not needed: no values) on the test database.
+async fn exec(db: &TestDb, sql: &str) {
+    let conn = db.connect().await.expect("connect");
+    conn.execute_raw(Statement::from_string(
+        conn.get_database_backend(),
+        sql.to_string(),
+    ))
+    .await
+    .expect("tamper statement");
+}
+
+async fn seeded_chain(backend: Backend) -> (TestApp, u64) {
+    let app = TestApp::spawn(backend).await;
+    let police = app.token(Agency::Police, "officer-1");
+    let case = open_case(&app, &police, case_input("T-1", "01")).await;
+    for name in ["Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Văn C"] {
+        add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "role": "VICTIM", "person": { "fullName": name } }),
+        )
+        .await;
+    }
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(ok, "{text}");
+    let conn = app.db.connect().await.expect("connect");
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT MAX(seq) AS n FROM audit_event",
+        ))
+        .await
+        .expect("max")
+        .expect("row");
+    let n: i64 = row.try_get("", "n").expect("n");
+    assert!(n >= 4, "a write per mutation at least");
+    (app, n as u64)
+}
+
+async fn tampering_is_detected(backend: Backend) {
+    // Editing one row.
+    let (app, _) = seeded_chain(backend).await;
+    exec(
+        &app.db,
+        "UPDATE audit_event SET purpose = 'tampered' WHERE seq = 2",
+    )
+    .await;
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(!ok && text.contains("at event 2"), "{text}");
+
+    // Deleting one row in the middle.
+    let (app, _) = seeded_chain(backend).await;
+    exec(&app.db, "DELETE FROM audit_event WHERE seq = 3").await;
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(!ok && text.contains("at event 3"), "{text}");
+
+    // Deleting the last row.
+    let (app, n) = seeded_chain(backend).await;
+    exec(&app.db, &format!("DELETE FROM audit_event WHERE seq = {n}")).await;
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(!ok && text.contains(&format!("at event {n}")), "{text}");
+
+    // Reordering two rows.
+    let (app, _) = seeded_chain(backend).await;
+    exec(&app.db, "UPDATE audit_event SET seq = -1 WHERE seq = 2").await;
+    exec(&app.db, "UPDATE audit_event SET seq = 2 WHERE seq = 3").await;
+    exec(&app.db, "UPDATE audit_event SET seq = 3 WHERE seq = -1").await;
+    let (ok, text) = verify_cli(&app.db.url);
+    assert!(!ok && text.contains("at event 2"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_deleting_or_reordering_events_breaks_verification_sqlite() {
+    tampering_is_detected(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_deleting_or_reordering_events_breaks_verification_postgres() {
+    if postgres_admin_url().is_none() {
+        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+        return;
+    }
+    tampering_is_detected(Backend::Postgres).await;
+}
+
+/// Fires audited mutations and reads at `bases` from `workers` tasks for `secs`; returns the ids
+/// of mutations that got a success answer.
+async fn load(bases: Vec<String>, token: String, workers: usize, secs: u64) -> Vec<String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let client = client.clone();
+        let base = bases[w % bases.len()].clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ok = Vec::new();
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                i += 1;
+                let body = if w % 2 == 0 {
+                    json!({
+                        "query": "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+                        "variables": { "i": { "caseNumber": format!("L-{w}-{i}"), "title": "load", "province": "01", "legalBasis": "ART_150" } }
+                    })
+                } else {
+                    json!({ "query": "{ cases(first: 5) { nodes { id title parties { person { fullName } } } } }" })
+                };
+                let Ok(resp) = client
+                    .post(format!("{base}/graphql"))
+                    .bearer_auth(&token)
+                    .header("x-access-purpose", "load test")
+                    .json(&body)
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                let Ok(v) = resp.json::<Value>().await else { continue };
+                if let Some(id) = v["data"]["openCase"]["id"].as_str() {
+                    ok.push(id.to_string());
+                }
+            }
+            ok
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.unwrap_or_default());
+    }
+    ids
+}
+
+async fn count_write_events(conn: &sea_orm::DatabaseConnection) -> i64 {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_event WHERE action = 'WRITE'",
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get("", "n").expect("n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_chain_stays_linear_across_two_processes_under_load_postgres() {
+    if postgres_admin_url().is_none() {
+        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    keys::init(dir.path()).expect("keys");
+    let db = TestDb::create(Backend::Postgres, dir.path())
+        .await
+        .expect("db");
+    let trust = keys::trust_file_path(dir.path());
+    let (mut a, base_a) = start_server(&db.url, &trust);
+    let (mut b, base_b) = start_server(&db.url, &trust);
+    let token = keys::mint(dir.path(), &TokenSpec::new(Agency::Police, "load")).expect("token");
+    let secs = std::env::var("CTEX_AUDIT_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let ids = load(vec![base_a, base_b], token, 32, secs).await;
+    let _ = a.kill();
+    let _ = b.kill();
+    let _ = a.wait();
+    let _ = b.wait();
+    let (ok, text) = verify_cli(&db.url);
+    assert!(ok, "{text}");
+    let conn = db.connect().await.expect("connect");
+    let writes = count_write_events(&conn).await;
+    eprintln!(
+        "{} successful mutations in {secs} s over two processes; {text}",
+        ids.len()
+    );
+    assert_eq!(
+        writes,
+        ids.len() as i64,
+        "one write event per successful mutation"
+    );
+}
+
+async fn sigkill_mid_load(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    keys::init(dir.path()).expect("keys");
+    let db = TestDb::create(backend, dir.path()).await.expect("db");
+    let (mut server, base) = start_server(&db.url, &keys::trust_file_path(dir.path()));
+    let token = keys::mint(dir.path(), &TokenSpec::new(Agency::Police, "kill")).expect("token");
+    let pid = server.id().to_string();
+    let killer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+    });
+    let ids = load(vec![base], token, 16, 3).await;
+    let _ = killer.await;
+    let _ = server.wait();
+    assert!(!ids.is_empty());
+    let (ok, text) = verify_cli(&db.url);
+    assert!(ok, "{text}");
+    let conn = db.connect().await.expect("connect");
+    let placeholder = if conn.get_database_backend() == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    for id in &ids {
+        let uuid = uuid::Uuid::parse_str(id).expect("uuid");
+        let row = conn
+            .query_one_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                format!("SELECT seq FROM audit_event WHERE action = 'WRITE' AND entity_id = {placeholder}"),
+                [uuid.into()],
+            ))
+            .await
+            .expect("query");
+        assert!(
+            row.is_some(),
+            "acknowledged mutation {id} has no write event"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_load_leaves_a_verifying_chain_sqlite() {
+    sigkill_mid_load(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_load_leaves_a_verifying_chain_postgres() {
+    if postgres_admin_url().is_none() {
+        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+        return;
+    }
+    sigkill_mid_load(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_the_events_as_json_lines() {
+    let (app, n) = seeded_chain(Backend::Sqlite).await;
+    let out = app.dir.path().join("export.jsonl");
+    let status = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+        .args([
+            "--log",
+            "error",
+            "audit",
+            "export",
+            "--database-url",
+            &app.db.url,
+            "--from",
+            "2000-01-01T00:00:00Z",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("export runs");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&out).expect("export file");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len() as u64, n);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[1]["prevHash"], lines[0]["hash"]);
+    let later = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+        .args([
+            "--log",
+            "error",
+            "audit",
+            "export",
+            "--database-url",
+            &app.db.url,
+            "--from",
+            "2999-01-01T00:00:00Z",
+        ])
+        .output()
+        .expect("export runs");
+    assert!(later.stdout.is_empty(), "nothing after the period");
+}
+
+both!(
+    a_read_whose_audit_cannot_be_written_returns_no_personal_data,
+    |app| async move {
+        let police = app.token(Agency::Police, "officer-1");
+        let case = open_case(&app, &police, case_input("HN-30", "01")).await;
+        let (_, person) = add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "role": "VICTIM", "person": { "fullName": "Giàng Thị Pà" } }),
+        )
+        .await;
+        // The audit table becomes unwritable (a fault in the database).
+        exec(
+            &app.db,
+            "ALTER TABLE audit_event RENAME TO audit_event_moved",
+        )
+        .await;
+        let resp = app
+            .gql(
+                &police,
+                "query($p: ID!) { person(id: $p) { fullName } }",
+                json!({ "p": person }),
+            )
+            .await;
+        assert_eq!(code(&resp), "INTERNAL");
+        assert!(resp["errors"][0]["extensions"]["requestId"].is_string());
+        assert!(
+            resp["data"].is_null(),
+            "no personal data without its audit: {resp}"
+        );
+        assert!(!resp.to_string().contains("Giàng"));
+        // Writes fail whole: nothing is created without its event.
+        let write = app
+            .gql(
+                &police,
+                "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+                json!({ "i": case_input("HN-31", "01") }),
+            )
+            .await;
+        assert_eq!(code(&write), "INTERNAL");
+        exec(
+            &app.db,
+            "ALTER TABLE audit_event_moved RENAME TO audit_event",
+        )
+        .await;
+        let count = app
+            .gql(&police, "{ cases { totalCount } }", json!({}))
+            .await;
+        assert_eq!(
+            data(&count)["cases"]["totalCount"],
+            1,
+            "the failed write left nothing behind"
+        );
+    }
+);
