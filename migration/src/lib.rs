@@ -14,6 +14,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_workflow;
 pub mod m20261126_000003_audit;
+mod m20261126_000004_domain;
 pub mod seed;
 
 /// All migrations of ctex, in the order they apply.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_workflow::Migration),
             Box::new(m20261126_000003_audit::Migration),
+            Box::new(m20261126_000004_domain::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@
 //! Nothing outside this module compares agencies or decides access. This module never touches
 //! the database itself: [`scope`] only builds conditions.
 
+pub mod matrix;
 pub mod rows;
 pub mod scope;
 pub mod table;
@@ -313,3 +314,6 @@ impl Denial {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -119,7 +119,7 @@ impl fmt::Display for Rows {
         if labels.is_empty() {
             f.write_str("none")
         } else {
-            f.write_str(&labels.join("|"))
+            f.write_str(&labels.join(" or "))
         }
     }
 }
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn display_lists_labels() {
-        assert_eq!((Rows::OWN | Rows::SHARED).to_string(), "own|shared");
+        assert_eq!((Rows::OWN | Rows::SHARED).to_string(), "own or shared");
         assert_eq!(Rows::NONE.to_string(), "none");
     }
 }

@@ -6,3 +6,4 @@ mod contracts;
 mod foundation;
 mod logs;
 mod shutdown;
+mod tokens;
