@@ -91,7 +91,11 @@ fn with_bookkeeping(table: &mut TableCreateStatement) -> &mut TableCreateStateme
         .col(string(Bookkeeping::CreatedBySubject))
 }
 
-fn index(name: &str, table: impl IntoIden + 'static, cols: &[&'static str]) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for col in cols {
@@ -133,10 +137,22 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_network_member", NetworkMember::Table, &["network_id", "person_id"]).unique().to_owned(),
+                index(
+                    "ux_network_member",
+                    NetworkMember::Table,
+                    &["network_id", "person_id"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_network_member_person", NetworkMember::Table, &["person_id"])).await?;
+        manager
+            .create_index(index(
+                "ix_network_member_person",
+                NetworkMember::Table,
+                &["person_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -145,11 +161,21 @@ impl MigrationTrait for Migration {
                     .col(uuid(NetworkCase::CaseId))
                     .col(timestamp_with_time_zone(NetworkCase::CreatedAt))
                     .col(string(NetworkCase::CreatedByAgency))
-                    .primary_key(Index::create().col(NetworkCase::NetworkId).col(NetworkCase::CaseId))
+                    .primary_key(
+                        Index::create()
+                            .col(NetworkCase::NetworkId)
+                            .col(NetworkCase::CaseId),
+                    )
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_network_case_case", NetworkCase::Table, &["case_id"])).await?;
+        manager
+            .create_index(index(
+                "ix_network_case_case",
+                NetworkCase::Table,
+                &["case_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 with_bookkeeping(
@@ -166,7 +192,9 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_case_event_case", CaseEvent::Table, &["case_id"])).await?;
+        manager
+            .create_index(index("ix_case_event_case", CaseEvent::Table, &["case_id"]))
+            .await?;
         manager
             .create_table(
                 with_bookkeeping(
@@ -183,7 +211,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             )
             .await?;
-        manager.create_index(index("ix_support_person", SupportService::Table, &["person_id"])).await?;
+        manager
+            .create_index(index(
+                "ix_support_person",
+                SupportService::Table,
+                &["person_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -201,7 +235,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_status_history_entity", StatusHistory::Table, &["entity_id", "at"]))
+            .create_index(index(
+                "ix_status_history_entity",
+                StatusHistory::Table,
+                &["entity_id", "at"],
+            ))
             .await?;
         Ok(())
     }

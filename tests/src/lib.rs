@@ -7,9 +7,23 @@
 //! and PostgreSQL is unreachable the test fails; it never silently skips.
 //!
 //! Logs stay silent unless `TEST_LOG` is set (then they go to stderr).
+//!
+//! # Layout
+//! - [`TestDb`]: a fresh database per test; [`Backend`] says which, [`postgres_or_skip`] guards
+//!   the PostgreSQL-only tests.
+//! - [`TestApp`]: the router in this process (`both!` runs a test on each backend).
+//! - [`TestEnv`] and [`ServerProcess`]: `ctex-under-test serve` as a child process, for what
+//!   only a process shows (signals, logs, several servers on one database). The binary's path
+//!   comes from [`server_bin!`], expanded in the integration test.
+//! - Helpers that open cases and add parties, and read codes and data out of responses.
 
+use std::ffi::OsStr;
+use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use ctex::auth::keys::{self, TokenSpec};
 use ctex::config::Config;
@@ -34,6 +48,17 @@ pub fn postgres_admin_url() -> Option<String> {
     std::env::var("CTEX_TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())
+}
+
+/// Whether the PostgreSQL half of a test runs: `true` when `CTEX_TEST_DATABASE_URL` is set,
+/// otherwise `false` after saying so on stderr. A test that needs PostgreSQL starts with
+/// `if !postgres_or_skip() { return; }`.
+pub fn postgres_or_skip() -> bool {
+    let configured = postgres_admin_url().is_some();
+    if !configured {
+        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    }
+    configured
 }
 
 /// Installs the log subscriber once when `TEST_LOG` is set.
@@ -142,6 +167,9 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     /// HTTP client.
     pub http: reqwest::Client,
+    /// The server's shared state, kept to reload its trust file ([`TestApp::reload_trust`]);
+    /// declared before `dir` and `db` so its connection pool is released before they go.
+    state: ctex::http::AppState,
     /// Folder with the dev keys and trust file.
     pub dir: TempDir,
     /// The test's database.
@@ -183,6 +211,7 @@ impl TestApp {
         }
         let app = ctex::app::App::build(config).await.expect("app builds");
         let addr = app.local_addr().expect("local addr");
+        let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let _ = app
@@ -200,6 +229,7 @@ impl TestApp {
                 .expect("client"),
             dir,
             db,
+            state,
             shutdown: Some(tx),
             server: Some(server),
         }
@@ -220,6 +250,12 @@ impl TestApp {
         keys::mint(self.dir.path(), &spec).expect("mint token")
     }
 
+    /// Reloads the server's trust file (the one in [`TestApp::keys_dir`] unless `configure`
+    /// moved it), as SIGHUP does in a served process; on error the previous trust stays in force.
+    pub fn reload_trust(&self) -> anyhow::Result<()> {
+        self.state.reload_trust()
+    }
+
     /// POSTs a GraphQL request; returns the HTTP status and JSON body.
     pub async fn post(
         &self,
@@ -227,18 +263,18 @@ impl TestApp {
         purpose: Option<&str>,
         body: &Value,
     ) -> (u16, Value) {
-        let mut req = self.http.post(format!("{}/graphql", self.base)).json(body);
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(purpose) = purpose {
-            req = req.header("x-access-purpose", purpose);
-        }
-        let resp = req.send().await.expect("request sent");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("body");
-        let json = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
-        (status, json)
+        post_json(&self.http, &self.base, token, purpose, body).await
+    }
+
+    /// POSTs a GraphQL request with `authorization` as the raw `Authorization` header value
+    /// (or none); returns the HTTP status and the body exactly as sent.
+    pub async fn post_raw(
+        &self,
+        authorization: Option<&str>,
+        purpose: Option<&str>,
+        body: &Value,
+    ) -> (u16, String) {
+        post_graphql(&self.http, &self.base, authorization, purpose, body).await
     }
 
     /// Runs `query` with `variables` as `token`, with a purpose.
@@ -299,6 +335,449 @@ impl Drop for TestApp {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// ctex as a child process
+// ---------------------------------------------------------------------------------------------
+
+/// The path of the `ctex-under-test` binary, for [`ServerProcess`] and CLI tests. It expands to
+/// `env!("CARGO_BIN_EXE_ctex-under-test")` at the call site: Cargo sets that variable for this
+/// package's integration tests only, not for this library.
+#[macro_export]
+macro_rules! server_bin {
+    () => {
+        ::std::env!("CARGO_BIN_EXE_ctex-under-test")
+    };
+}
+
+/// How long a server may take to log `ctex listening`.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long [`ServerProcess::wait`] lets a server take to exit before killing it.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Log lines printed by a dropped [`ServerProcess`] whose test is failing.
+const LOG_TAIL_ON_PANIC: usize = 40;
+
+/// Dev keys, trust file and a fresh database, for tests that start `ctex` as a process (the
+/// same things [`TestApp`] makes for itself).
+pub struct TestEnv {
+    /// The database; declared first so it is dropped before the folder holding its file.
+    pub db: TestDb,
+    /// Dev keys and trust file (and the SQLite file).
+    pub dir: TempDir,
+}
+
+impl TestEnv {
+    /// Creates dev keys, the trust file and a database on `backend`.
+    pub async fn new(backend: Backend) -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        keys::init(dir.path()).expect("dev keys");
+        let db = TestDb::create(backend, dir.path())
+            .await
+            .expect("test database");
+        TestEnv { db, dir }
+    }
+
+    /// The keys folder.
+    pub fn keys_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The trust file.
+    pub fn trust_path(&self) -> PathBuf {
+        keys::trust_file_path(self.dir.path())
+    }
+
+    /// A token for `agency` with subject `sub`.
+    pub fn token(&self, agency: Agency, sub: &str) -> String {
+        keys::mint(self.dir.path(), &TokenSpec::new(agency, sub)).expect("mint token")
+    }
+
+    /// A server command over this database and trust file; `bin` is [`server_bin!`].
+    pub fn server(&self, bin: impl AsRef<OsStr>) -> ServerBuilder {
+        ServerBuilder::new(bin, &self.db.url, &self.trust_path())
+    }
+
+    /// Starts a server over this database and trust file with the default settings.
+    pub fn start_server(&self, bin: impl AsRef<OsStr>) -> ServerProcess {
+        self.server(bin).start()
+    }
+}
+
+/// The command line of a [`ServerProcess`]: `<bin> --log-format json serve` on
+/// `127.0.0.1:0`, logging at `info` (`--log debug` overrides), with `CTEX_*` variables of the
+/// test's own environment removed so only what the test sets reaches the server.
+pub struct ServerBuilder {
+    /// The command being built.
+    command: Command,
+}
+
+impl ServerBuilder {
+    /// `bin serve` over `db_url` and the trust file `trust`.
+    pub fn new(bin: impl AsRef<OsStr>, db_url: &str, trust: &Path) -> ServerBuilder {
+        let mut command = Command::new(bin);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CTEX_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .args(["--log-format", "json", "serve"])
+            .env("CTEX_BIND", "127.0.0.1:0")
+            .env("CTEX_LOG", "info")
+            .env("CTEX_DATABASE_URL", db_url)
+            .env("CTEX_TRUST", trust);
+        ServerBuilder { command }
+    }
+
+    /// Adds an argument after `serve` (global flags such as `--log` are accepted there too).
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> ServerBuilder {
+        self.command.arg(arg);
+        self
+    }
+
+    /// Adds arguments after `serve`.
+    pub fn args<I, S>(mut self, args: I) -> ServerBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Sets an environment variable of the server.
+    pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> ServerBuilder {
+        self.command.env(name, value);
+        self
+    }
+
+    /// Starts the server and waits (at most a minute) until it logs `ctex listening`.
+    pub fn start(mut self) -> ServerProcess {
+        let mut child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ctex-under-test starts");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let readers = vec![
+            capture(child.stderr.take().expect("stderr"), &logs, tx.clone()),
+            capture(child.stdout.take().expect("stdout"), &logs, tx),
+        ];
+        let mut server = ServerProcess {
+            child,
+            base: String::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            logs,
+            readers,
+            exit: None,
+        };
+        // Both readers drop their sender at end of output, so a server that dies early is
+        // reported at once rather than after the timeout.
+        match rx.recv_timeout(START_TIMEOUT) {
+            Ok(addr) => server.base = format!("http://{addr}"),
+            Err(e) => {
+                let exit = server.kill();
+                panic!(
+                    "ctex did not log `ctex listening` ({e}); {exit}; log:\n{}",
+                    server.logs()
+                );
+            }
+        }
+        server
+    }
+}
+
+/// Reads `stream` line by line into `sink` (invalid UTF-8 replaced, never a reason to stop
+/// reading, so the server can never block on a full pipe); sends the address of the
+/// `ctex listening` line to `listening`.
+fn capture(
+    stream: impl Read + Send + 'static,
+    sink: &Arc<Mutex<Vec<String>>>,
+    listening: mpsc::Sender<String>,
+) -> JoinHandle<()> {
+    let sink = Arc::clone(sink);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            if let Some(addr) = listening_addr(&line) {
+                let _ = listening.send(addr);
+            }
+            lock(&sink).push(line);
+        }
+    })
+}
+
+/// The `addr` of a JSON `ctex listening` log line.
+fn listening_addr(line: &str) -> Option<String> {
+    if !line.contains("ctex listening") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(line).ok()?;
+    v["addr"]
+        .as_str()
+        .or_else(|| v["fields"]["addr"].as_str())
+        .map(str::to_string)
+}
+
+/// Locks `m`, ignoring poisoning (a panicking test must still see the logs).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `ctex-under-test serve` running as a child process, its log lines kept for assertions.
+///
+/// Dropping it kills the child (SIGKILL to that one process) and reaps it, so a failing test
+/// never leaves a server running; a dropped server whose test is panicking prints the end of
+/// its log to the test's output.
+pub struct ServerProcess {
+    /// The child; only reaped through `&mut self` methods, which record [`Self::exit`], so
+    /// while that is `None` the pid cannot have been reused and [`Self::signal`] is safe.
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// HTTP client (30 s timeout).
+    pub http: reqwest::Client,
+    /// Every line the server wrote to stderr or stdout, in arrival order per stream.
+    logs: Arc<Mutex<Vec<String>>>,
+    /// The threads filling `logs`; joined once the child has exited, so the logs are complete.
+    readers: Vec<JoinHandle<()>>,
+    /// The exit status, once reaped.
+    exit: Option<ExitStatus>,
+}
+
+impl ServerProcess {
+    /// Starts `bin serve` over `db_url` and `trust` with the default settings.
+    pub fn start(bin: impl AsRef<OsStr>, db_url: &str, trust: &Path) -> ServerProcess {
+        ServerBuilder::new(bin, db_url, trust).start()
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`"HUP"`, `"TERM"`, `"KILL"`, with or without `SIG`) with `kill(1)`.
+    /// Panics if the server has already been reaped or `kill` fails.
+    pub fn signal(&self, signal: &str) {
+        assert!(
+            self.exit.is_none(),
+            "signal {signal} to a server that already exited"
+        );
+        let name = signal.strip_prefix("SIG").unwrap_or(signal);
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -s {name} {}: {status}", self.pid());
+    }
+
+    /// Whether the server is still running.
+    pub fn is_running(&mut self) -> bool {
+        if self.exit.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
+            self.reaped(status);
+        }
+        self.exit.is_none()
+    }
+
+    /// Asserts the server is still running.
+    pub fn assert_running(&mut self) {
+        assert!(
+            self.is_running(),
+            "the server exited ({:?}); log:\n{}",
+            self.exit,
+            self.logs()
+        );
+    }
+
+    /// Waits for the server to exit (killing it and panicking after a minute); returns its
+    /// status. Its log is complete afterwards.
+    pub async fn wait(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + EXIT_TIMEOUT;
+        loop {
+            if let Some(status) = self.exit {
+                return status;
+            }
+            if !self.is_running() {
+                continue;
+            }
+            if Instant::now() > deadline {
+                let status = self.kill();
+                panic!(
+                    "the server did not exit within {EXIT_TIMEOUT:?} (killed: {status}); log:\n{}",
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGTERM (finish in-flight requests, then exit), then [`Self::wait`].
+    pub async fn terminate(&mut self) -> ExitStatus {
+        self.signal("TERM");
+        self.wait().await
+    }
+
+    /// SIGKILL, then reaps the server; returns its status.
+    pub fn kill(&mut self) -> ExitStatus {
+        if let Some(status) = self.exit {
+            return status;
+        }
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("reap the server");
+        self.reaped(status);
+        status
+    }
+
+    /// Records the exit and waits for the readers to drain what the server wrote.
+    fn reaped(&mut self, status: ExitStatus) {
+        self.exit = Some(status);
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+
+    /// Every log line so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        lock(&self.logs).clone()
+    }
+
+    /// Every log line so far, joined by newlines.
+    pub fn logs(&self) -> String {
+        lock(&self.logs).join("\n")
+    }
+
+    /// How many log lines so far contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        lock(&self.logs)
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// Waits until a log line contains `needle`; panics with the log after `timeout`.
+    pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        self.wait_for_log_count(needle, 1, timeout).await;
+    }
+
+    /// Waits until `count` log lines contain `needle`; panics with the log after `timeout`.
+    pub async fn wait_for_log_count(&self, needle: &str, count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.log_count(needle) < count {
+            assert!(
+                Instant::now() < deadline,
+                "no {count}× {needle:?} in the log within {timeout:?}:\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// POSTs a GraphQL request with a bearer token; returns the HTTP status and JSON body.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        purpose: Option<&str>,
+        body: &Value,
+    ) -> (u16, Value) {
+        post_json(&self.http, &self.base, token, purpose, body).await
+    }
+
+    /// POSTs a GraphQL request with `authorization` as the raw `Authorization` header value
+    /// (or none); returns the HTTP status and the body exactly as sent.
+    pub async fn post_raw(
+        &self,
+        authorization: Option<&str>,
+        purpose: Option<&str>,
+        body: &Value,
+    ) -> (u16, String) {
+        post_graphql(&self.http, &self.base, authorization, purpose, body).await
+    }
+
+    /// Runs `query` with `variables` as `token`, with a purpose.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post(
+            Some(token),
+            Some("integration test"),
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
+        .1
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if self.exit.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        // A server that never listened (`base` empty) already put its whole log in the panic.
+        if std::thread::panicking() && !self.base.is_empty() {
+            let logs = lock(&self.logs);
+            let tail = &logs[logs.len().saturating_sub(LOG_TAIL_ON_PANIC)..];
+            eprintln!(
+                "server {} log, last {} lines:\n{}",
+                self.base,
+                tail.len(),
+                tail.join("\n")
+            );
+        }
+    }
+}
+
+/// POSTs `body` to `{base}/graphql` with the raw `authorization` and `x-access-purpose` header
+/// values; returns the status and body text.
+async fn post_graphql(
+    http: &reqwest::Client,
+    base: &str,
+    authorization: Option<&str>,
+    purpose: Option<&str>,
+    body: &Value,
+) -> (u16, String) {
+    let mut req = http.post(format!("{base}/graphql")).json(body);
+    if let Some(authorization) = authorization {
+        req = req.header(reqwest::header::AUTHORIZATION, authorization);
+    }
+    if let Some(purpose) = purpose {
+        req = req.header("x-access-purpose", purpose);
+    }
+    let resp = req.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("body"))
+}
+
+/// [`post_graphql`] with a bearer token, the body parsed (`{"raw": text}` if it is not JSON).
+async fn post_json(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    purpose: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let (status, text) = post_graphql(http, base, authorization.as_deref(), purpose, body).await;
+    let json = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+    (status, json)
+}
+
 /// The `extensions.code` of every error in a response, in order.
 pub fn codes(resp: &Value) -> Vec<String> {
     resp["errors"]
@@ -342,8 +821,7 @@ macro_rules! both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if $crate::postgres_admin_url().is_none() {
-                    eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+                if !$crate::postgres_or_skip() {
                     return;
                 }
                 let $app = $crate::TestApp::spawn($crate::Backend::Postgres).await;

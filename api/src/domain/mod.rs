@@ -7,6 +7,7 @@
 
 pub mod agency;
 pub mod countries;
+pub mod lifecycle;
 
 pub use agency::Agency;
 
@@ -240,5 +241,237 @@ impl PartyRole {
     /// Whether the role is protected like a victim (everything but `SUSPECT`).
     pub fn is_victim_like(self) -> bool {
         !matches!(self, PartyRole::Suspect)
+    }
+}
+
+domain_enum! {
+    /// How a tip came in.
+    TipChannel {
+        /// National hotline 111.
+        #[strum(serialize = "HOTLINE_111")]
+        Hotline111,
+        /// A police reception desk.
+        PoliceDesk,
+        /// A border post.
+        BorderPost,
+        /// A mission abroad.
+        MissionAbroad,
+        /// A commune office.
+        Commune,
+        /// Online.
+        Online,
+        /// An international partner.
+        International,
+    }
+}
+
+domain_enum! {
+    /// How urgent a report is.
+    Urgency {
+        /// Low.
+        Low,
+        /// Medium.
+        Medium,
+        /// High.
+        High,
+        /// A life may be at risk now.
+        Critical,
+    }
+}
+
+domain_enum! {
+    /// Lifecycle status of a tip.
+    TipStatus {
+        /// Received.
+        Received,
+        /// Being verified.
+        Verifying,
+        /// A case was opened.
+        CaseOpened,
+        /// Unfounded.
+        Unfounded,
+        /// Forwarded to another agency.
+        Forwarded,
+    }
+}
+
+domain_enum! {
+    /// Lifecycle status of an embassy flag (DESIGN §4.1).
+    FlagStatus {
+        /// Flagged by a mission.
+        Flagged,
+        /// Identity being verified by police.
+        Verifying,
+        /// Identity confirmed.
+        Confirmed,
+        /// Rescued.
+        Rescued,
+        /// Repatriated.
+        Repatriated,
+        /// Handed over at the border.
+        HandedOver,
+        /// Closed.
+        Closed,
+        /// Unfounded.
+        Unfounded,
+    }
+}
+
+domain_enum! {
+    /// State of a flag's identity verification by police.
+    VerificationStatus {
+        /// Not requested yet.
+        NotRequested,
+        /// Requested, awaiting police.
+        Requested,
+        /// Police confirmed the identity.
+        Confirmed,
+        /// Police could not confirm it.
+        NotConfirmed,
+    }
+}
+
+domain_enum! {
+    /// Lifecycle status of a referral (DESIGN §4.1).
+    ReferralStatus {
+        /// Sent, awaiting an answer.
+        Sent,
+        /// Accepted by the receiver.
+        Accepted,
+        /// Declined by the receiver.
+        Declined,
+        /// Revoked by the sender.
+        Revoked,
+        /// Completed with an outcome.
+        Completed,
+    }
+}
+
+domain_enum! {
+    /// A service a person can be referred to or given.
+    Service {
+        /// Shelter.
+        Shelter,
+        /// Medical care.
+        Medical,
+        /// Psychological support.
+        Psychological,
+        /// Legal aid.
+        LegalAid,
+        /// Vocational training.
+        Vocational,
+        /// Financial support.
+        Financial,
+        /// Reintegration.
+        Reintegration,
+        /// Repatriation.
+        Repatriation,
+        /// Identity verification.
+        IdentityVerification,
+    }
+}
+
+domain_enum! {
+    /// The person's consent to a referral.
+    Consent {
+        /// Consent given.
+        Given,
+        /// Consent overridden (a reason is required).
+        Overridden,
+    }
+}
+
+domain_enum! {
+    /// Instance of a verdict.
+    VerdictLevel {
+        /// First instance.
+        FirstInstance,
+        /// Appeal.
+        Appeal,
+    }
+}
+
+domain_enum! {
+    /// Appeal status of a verdict.
+    AppealStatus {
+        /// No appeal (yet).
+        None,
+        /// Appealed.
+        Appealed,
+        /// Final.
+        Final,
+    }
+}
+
+domain_enum! {
+    /// Kind of case event.
+    CaseEventKind {
+        /// Recruitment.
+        Recruitment,
+        /// Transit.
+        Transit,
+        /// Exploitation.
+        Exploitation,
+    }
+}
+
+domain_enum! {
+    /// A person field a referral shares with its receiver.
+    PersonField {
+        /// `Person.fullName`.
+        FullName,
+        /// `Person.aliases`.
+        Aliases,
+        /// `Person.dateOfBirth`.
+        DateOfBirth,
+        /// `Person.sex`.
+        Sex,
+        /// `Person.ethnicity`.
+        Ethnicity,
+        /// `Person.nationality`.
+        Nationality,
+        /// `Person.nationalId`.
+        NationalId,
+        /// `Person.address`.
+        Address,
+        /// `Person.phone`.
+        Phone,
+        /// `Person.identifiers`.
+        Identifiers,
+        /// `CaseParty.exploitationDetails`.
+        ExploitationDetails,
+        /// `CaseParty.healthNotes`.
+        HealthNotes,
+        /// `CaseParty.currentLocation`.
+        CurrentLocation,
+        /// `CaseParty.protectionMeasures`.
+        ProtectionMeasures,
+    }
+}
+
+impl PersonField {
+    /// The GraphQL field it shares (`fullName` ...).
+    pub fn field(self) -> &'static str {
+        match self {
+            PersonField::FullName => "fullName",
+            PersonField::Aliases => "aliases",
+            PersonField::DateOfBirth => "dateOfBirth",
+            PersonField::Sex => "sex",
+            PersonField::Ethnicity => "ethnicity",
+            PersonField::Nationality => "nationality",
+            PersonField::NationalId => "nationalId",
+            PersonField::Address => "address",
+            PersonField::Phone => "phone",
+            PersonField::Identifiers => "identifiers",
+            PersonField::ExploitationDetails => "exploitationDetails",
+            PersonField::HealthNotes => "healthNotes",
+            PersonField::CurrentLocation => "currentLocation",
+            PersonField::ProtectionMeasures => "protectionMeasures",
+        }
+    }
+
+    /// The enum value of a field name.
+    pub fn of_field(field: &str) -> Option<PersonField> {
+        <PersonField as strum::IntoEnumIterator>::iter().find(|f| f.field() == field)
     }
 }

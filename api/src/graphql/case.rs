@@ -14,8 +14,8 @@ use super::common::{
 use super::context::RequestCtx;
 use super::input::{self, Input, MAX_SHORT, MAX_TEXT};
 use super::model::{
-    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, domain_enum, resolve_async,
-    sort_enum,
+    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, domain_enum, load_list,
+    resolve_async, sort_enum,
 };
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
@@ -346,20 +346,7 @@ fn case_type() -> TypeDef {
         TypeRef::named_nn_list("CaseParty"),
         "Persons and their roles in the case (those you may see).",
         vec![],
-        |c, ctx| {
-            let id = c.row.id;
-            resolve_async(ctx, |ctx| async move {
-                let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
-                let parties = req
-                    .loaders
-                    .parties_by_case
-                    .load_one(id)
-                    .await
-                    .map_err(ApiError::from)?;
-                Ok(parties
-                    .map(|list| FieldValue::list(list.iter().cloned().map(FieldValue::owned_any))))
-            })
-        },
+        |c, ctx| load_list(ctx, c.row.id, |l| &l.parties_by_case),
     )
     .build()
 }

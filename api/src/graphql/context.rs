@@ -10,7 +10,11 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
-use super::loaders::{CaseById, IdentifiersByPerson, PartiesByCase, PartiesByPerson, PersonById};
+use super::loaders::{
+    CaseById, EventsByCase, FlagsByCase, HistoryOf, IdentifiersByPerson, IndictmentsByCase,
+    MembersByNetwork, NetworkById, NetworkCaseLinks, PartiesByCase, PartiesByPerson, PersonById,
+    ReferralsByCase, SupportByPerson, VerdictsByCase,
+};
 use crate::audit::AuditBuffer;
 use crate::auth::Principal;
 
@@ -39,6 +43,17 @@ pub(crate) struct Loaders {
     pub(crate) parties_by_case: DataLoader<PartiesByCase>,
     pub(crate) parties_by_person: DataLoader<PartiesByPerson>,
     pub(crate) identifiers: DataLoader<IdentifiersByPerson>,
+    pub(crate) indictments: DataLoader<IndictmentsByCase>,
+    pub(crate) verdicts: DataLoader<VerdictsByCase>,
+    pub(crate) history: DataLoader<HistoryOf>,
+    pub(crate) network: DataLoader<NetworkById>,
+    pub(crate) members: DataLoader<MembersByNetwork>,
+    pub(crate) cases_of_network: DataLoader<NetworkCaseLinks>,
+    pub(crate) networks_of_case: DataLoader<NetworkCaseLinks>,
+    pub(crate) support: DataLoader<SupportByPerson>,
+    pub(crate) events: DataLoader<EventsByCase>,
+    pub(crate) flags_of_case: DataLoader<FlagsByCase>,
+    pub(crate) referrals_of_case: DataLoader<ReferralsByCase>,
 }
 
 impl Loaders {
@@ -64,7 +79,48 @@ impl Loaders {
                 p: p.clone(),
                 db: db.clone(),
             }),
-            identifiers: dl(IdentifiersByPerson { p, db: db.clone() }),
+            identifiers: dl(IdentifiersByPerson {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            indictments: dl(IndictmentsByCase {
+                p: p.clone(),
+                db: db.clone(),
+            }),
+            verdicts: dl(VerdictsByCase { p, db: db.clone() }),
+            history: dl(HistoryOf { db: db.clone() }),
+            network: dl(NetworkById {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
+            members: dl(MembersByNetwork {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
+            cases_of_network: dl(NetworkCaseLinks {
+                db: db.clone(),
+                by_case: false,
+            }),
+            networks_of_case: dl(NetworkCaseLinks {
+                db: db.clone(),
+                by_case: true,
+            }),
+            support: dl(SupportByPerson {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
+            events: dl(EventsByCase {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
+            flags_of_case: dl(FlagsByCase {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
+            referrals_of_case: dl(ReferralsByCase {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
         }
     }
 }

@@ -353,3 +353,19 @@ pub(crate) fn id_arg(
         .ok_or_else(|| ApiError::bad_input(name, "is required"))?;
     parse_id(s).ok_or_else(|| ApiError::bad_input(name, "is not a valid ID"))
 }
+
+/// Reads an optional top-level `DateTime` argument.
+pub(crate) fn datetime_arg(
+    ctx: &async_graphql::dynamic::ResolverContext<'_>,
+    name: &str,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    match ctx.args.get(name).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => v
+            .string()
+            .ok()
+            .and_then(parse_datetime)
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_input(name, "must be an RFC 3339 date-time")),
+    }
+}

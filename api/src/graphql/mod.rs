@@ -14,16 +14,22 @@
 //! (scalars, directory, connections), and one module per domain: `case`, `person`.
 
 pub(crate) mod audit;
+pub(crate) mod care;
 pub(crate) mod case;
 pub(crate) mod common;
 pub(crate) mod context;
 pub(crate) mod input;
+pub(crate) mod justice;
+pub(crate) mod lifecycle;
 pub(crate) mod loaders;
 pub(crate) mod model;
+pub(crate) mod network;
 pub(crate) mod person;
+pub(crate) mod tip;
+pub(crate) mod workflow;
 pub(crate) mod write;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::dynamic::{
     Enum, EnumItem, Field, FieldFuture, FieldValue, InputObject, InputValue, Object, Scalar,
@@ -32,7 +38,7 @@ use async_graphql::dynamic::{
 use async_graphql::{SDLExportOptions, Value};
 
 pub(crate) use context::RequestCtx;
-use model::{FieldDef, TypeDef};
+use model::TypeDef;
 
 use crate::domain::Agency;
 use crate::error::{ApiError, ApiResult};
@@ -106,37 +112,68 @@ pub(crate) fn model() -> Vec<TypeDef> {
     types.extend(case::types());
     types.extend(person::types());
     types.extend(audit::types());
+    types.extend(justice::types());
+    types.extend(lifecycle::types());
+    types.extend(tip::types());
+    types.extend(network::types());
+    types.extend(care::types());
+    types.extend(workflow::types());
     merge_roots(types)
 }
 
-/// Merges the partial `Query` and `Mutation` objects domain modules declare into one each.
+/// Merges object types declared in several modules under one name (the roots, and domain types
+/// that other modules extend with their own fields, as `Case.indictments` is added by the
+/// justice module): fields are concatenated in declaration order.
 fn merge_roots(types: Vec<TypeDef>) -> Vec<TypeDef> {
-    let mut roots: BTreeMap<&'static str, Vec<FieldDef>> = BTreeMap::new();
-    let mut out = Vec::new();
+    let mut out: Vec<TypeDef> = Vec::new();
     for t in types {
         match t {
             TypeDef::Object {
-                name: name @ ("Query" | "Mutation" | "Subscription"),
+                name,
+                description,
+                key,
                 fields,
-                ..
             } => {
-                roots.entry(name).or_default().extend(fields);
+                let existing = out.iter_mut().find(|o| o.name() == name);
+                match existing {
+                    Some(TypeDef::Object {
+                        description: d,
+                        key: k,
+                        fields: f,
+                        ..
+                    }) => {
+                        if d.is_empty() {
+                            *d = description;
+                        }
+                        if k.is_none() {
+                            *k = key;
+                        }
+                        f.extend(fields);
+                    }
+                    _ => out.push(TypeDef::Object {
+                        name,
+                        description,
+                        key,
+                        fields,
+                    }),
+                }
             }
             other => out.push(other),
         }
     }
-    let description = |name: &str| match name {
-        "Query" => "Reads. Every field answers only within your agency's scope.",
-        "Mutation" => "Writes. Transactional; `idempotencyKey` makes retries safe.",
-        _ => "Real-time events, filtered by the same policy as queries.",
-    };
-    for (name, fields) in roots {
-        out.push(TypeDef::Object {
-            name,
-            description: description(name),
-            key: None,
-            fields,
-        });
+    for t in out.iter_mut() {
+        if let TypeDef::Object {
+            name, description, ..
+        } = t
+            && description.is_empty()
+        {
+            *description = match *name {
+                "Query" => "Reads. Every field answers only within your agency's scope.",
+                "Mutation" => "Writes. Transactional; `idempotencyKey` makes retries safe.",
+                "Subscription" => "Real-time events, filtered by the same policy as queries.",
+                _ => "",
+            };
+        }
     }
     out
 }

@@ -427,3 +427,99 @@ pub(crate) fn arg_default(
         default: Some(default.into()),
     }
 }
+
+/// A nested list field loaded through one of the request's DataLoaders (batched, scoped).
+pub(crate) fn load_list<'a, L, V>(
+    ctx: ResolverContext<'a>,
+    key: uuid::Uuid,
+    pick: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+) -> FieldFuture<'a>
+where
+    L: async_graphql::dataloader::Loader<
+            uuid::Uuid,
+            Value = Arc<Vec<Arc<V>>>,
+            Error = super::loaders::LoadError,
+        >,
+    V: Send + Sync + 'static,
+{
+    resolve_async(ctx, move |ctx| async move {
+        let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+        let list = pick(&req.loaders)
+            .load_one(key)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Some(FieldValue::list(
+            list.iter()
+                .flat_map(|l| l.iter())
+                .cloned()
+                .map(FieldValue::owned_any),
+        )))
+    })
+}
+
+/// A nested object field loaded through one of the request's DataLoaders; `null` when the row is
+/// outside the caller's scope.
+pub(crate) fn load_one<'a, L, V>(
+    ctx: ResolverContext<'a>,
+    key: Option<uuid::Uuid>,
+    pick: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+) -> FieldFuture<'a>
+where
+    L: async_graphql::dataloader::Loader<
+            uuid::Uuid,
+            Value = Arc<V>,
+            Error = super::loaders::LoadError,
+        >,
+    V: Send + Sync + 'static,
+{
+    let Some(key) = key else {
+        return FieldFuture::Value(None);
+    };
+    resolve_async(ctx, move |ctx| async move {
+        let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+        let row = pick(&req.loaders)
+            .load_one(key)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(row.map(FieldValue::owned_any))
+    })
+}
+
+/// A list field of rows named by ids (loaded through a by-id DataLoader, out-of-scope ids
+/// dropped), where the ids themselves come from another loader.
+pub(crate) fn load_linked<'a, K, L, V>(
+    ctx: ResolverContext<'a>,
+    key: uuid::Uuid,
+    links: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<K>,
+    rows: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+) -> FieldFuture<'a>
+where
+    K: async_graphql::dataloader::Loader<
+            uuid::Uuid,
+            Value = Arc<Vec<uuid::Uuid>>,
+            Error = super::loaders::LoadError,
+        >,
+    L: async_graphql::dataloader::Loader<
+            uuid::Uuid,
+            Value = Arc<V>,
+            Error = super::loaders::LoadError,
+        >,
+    V: Send + Sync + 'static,
+{
+    resolve_async(ctx, move |ctx| async move {
+        let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
+        let ids = links(&req.loaders)
+            .load_one(key)
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        let found = rows(&req.loaders)
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(ApiError::from)?;
+        let ordered: Vec<Arc<V>> = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
+        Ok(Some(FieldValue::list(
+            ordered.into_iter().map(FieldValue::owned_any),
+        )))
+    })
+}

@@ -7,14 +7,15 @@ use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 use strum::IntoEnumIterator;
 
-use super::case::{CaseNode, countries};
+use super::case::countries;
 use super::common::{
     AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value, opt_enum, string_list,
 };
 use super::context::RequestCtx;
 use super::input::{self, Input, MAX_SHORT, MAX_TEXT};
 use super::model::{
-    EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, resolve_async,
+    EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list,
+    load_one, resolve_async,
 };
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
@@ -310,22 +311,8 @@ fn person_type() -> TypeDef {
         .value("isMinor", s(TypeRef::BOOLEAN), "Under 18 at exploitation in some case.", |p| p.facts.person.as_ref().is_some_and(|f| f.minor))
         .value("createdAt", s(DATE_TIME), "When recorded.", |p| datetime(&p.row.created_at))
         .value("createdByAgency", s(AGENCY_CODE), "Agency that recorded the person.", |p| agency_value(&p.row.created_by_agency))
-        .field("identifiers", TypeRef::named_nn_list("Identifier"), "Phones, documents, accounts and handles.", vec![], |p, ctx| {
-            let id = p.row.id;
-            resolve_async(ctx, |ctx| async move {
-                let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
-                let list = req.loaders.identifiers.load_one(id).await.map_err(ApiError::from)?;
-                Ok(list.map(|l| FieldValue::list(l.iter().cloned().map(FieldValue::owned_any))))
-            })
-        })
-        .field("parties", TypeRef::named_nn_list("CaseParty"), "The person's roles in cases you may see.", vec![], |p, ctx| {
-            let id = p.row.id;
-            resolve_async(ctx, |ctx| async move {
-                let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
-                let list = req.loaders.parties_by_person.load_one(id).await.map_err(ApiError::from)?;
-                Ok(list.map(|l| FieldValue::list(l.iter().cloned().map(FieldValue::owned_any))))
-            })
-        })
+        .field("identifiers", TypeRef::named_nn_list("Identifier"), "Phones, documents, accounts and handles.", vec![], |p, ctx| load_list(ctx, p.row.id, |l| &l.identifiers))
+        .field("parties", TypeRef::named_nn_list("CaseParty"), "The person's roles in cases you may see.", vec![], |p, ctx| load_list(ctx, p.row.id, |l| &l.parties_by_person))
         .build()
 }
 
@@ -351,38 +338,14 @@ fn party_type() -> TypeDef {
             s("Case"),
             "The case (null when outside your scope).",
             vec![],
-            |p, ctx| {
-                let id = p.row.case_id;
-                resolve_async(ctx, |ctx| async move {
-                    let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
-                    let case: Option<CaseNode> = req
-                        .loaders
-                        .case
-                        .load_one(id)
-                        .await
-                        .map_err(ApiError::from)?;
-                    Ok(case.map(FieldValue::owned_any))
-                })
-            },
+            |p, ctx| load_one(ctx, Some(p.row.case_id), |l| &l.case),
         )
         .field(
             "person",
             s("Person"),
             "The person (null when outside your scope).",
             vec![],
-            |p, ctx| {
-                let id = p.row.person_id;
-                resolve_async(ctx, |ctx| async move {
-                    let req = RequestCtx::of(&ctx).ok_or(ApiError::Unauthenticated)?;
-                    let person: Option<PersonNode> = req
-                        .loaders
-                        .person
-                        .load_one(id)
-                        .await
-                        .map_err(ApiError::from)?;
-                    Ok(person.map(FieldValue::owned_any))
-                })
-            },
+            |p, ctx| load_one(ctx, Some(p.row.person_id), |l| &l.person),
         )
         .value(
             "suspectRole",
@@ -497,7 +460,7 @@ fn identifier_type() -> TypeDef {
     .build()
 }
 
-fn read_person(input: &Input<'_>) -> ApiResult<NewPerson> {
+pub(crate) fn read_person(input: &Input<'_>) -> ApiResult<NewPerson> {
     let full_name = input.required_string("fullName", MAX_SHORT)?;
     let nationality = match input.string("nationality", 8)? {
         Some(n) => countries("person.nationality", vec![n])?.into_iter().next(),

@@ -3,12 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use super::table::{Class, FIELDS, Grant, MATRIX, Rule};
 use super::Rows;
+use super::table::{Class, FIELDS, Grant, MATRIX, Rule};
 use crate::domain::Agency;
 
 fn rows_label(rows: Rows) -> String {
-    if rows.contains(Rows::ALL) { String::new() } else { format!(" {rows}") }
+    if rows.contains(Rows::ALL) {
+        String::new()
+    } else {
+        format!(" {rows}")
+    }
 }
 
 /// One cell: `W`, `R`, `W own / R shared`, `Ref`, `Agg`, `—`.
@@ -27,14 +31,21 @@ pub fn cell(grant: Grant) -> String {
     if grant.aggregate && parts.is_empty() {
         parts.push("Agg".into());
     }
-    if parts.is_empty() { "—".into() } else { parts.join(" / ") }
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" / ")
+    }
 }
 
 /// The fields of each class, from the field table (`Type.field`, output types only).
 fn fields_by_class() -> BTreeMap<Class, Vec<String>> {
     let mut map: BTreeMap<Class, Vec<String>> = BTreeMap::new();
     for (ty, field, rule) in FIELDS {
-        if matches!(*ty, "Query" | "Mutation" | "Subscription") || ty.ends_with("Input") || ty.ends_with("Filter") {
+        if matches!(*ty, "Query" | "Mutation" | "Subscription")
+            || ty.ends_with("Input")
+            || ty.ends_with("Filter")
+        {
             continue;
         }
         let classes: &[Class] = match rule {
@@ -53,13 +64,25 @@ fn fields_by_class() -> BTreeMap<Class, Vec<String>> {
 pub fn markdown() -> String {
     let mut out = String::new();
     out.push_str("| data | ");
-    out.push_str(&Agency::ALL.iter().map(|a| a.code()).collect::<Vec<_>>().join(" | "));
+    out.push_str(
+        &Agency::ALL
+            .iter()
+            .map(|a| a.code())
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
     out.push_str(" |\n|---|");
     out.push_str(&"---|".repeat(Agency::ALL.len()));
     out.push('\n');
     for (class, grants) in MATRIX {
         out.push_str(&format!("| {} | ", class.label()));
-        out.push_str(&grants.iter().map(|g| cell(*g)).collect::<Vec<_>>().join(" | "));
+        out.push_str(
+            &grants
+                .iter()
+                .map(|g| cell(*g))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
         out.push_str(" |\n");
     }
     out.push_str("\nRows: *own* = records the agency created or leads (persons: recorded by it, or party to its case); ");
@@ -70,7 +93,9 @@ pub fn markdown() -> String {
     out.push_str("\nAlso enforced: `jurisdiction` narrows police, border guard and procuracy to their provinces; ");
     out.push_str("a child's identity only to police, procuracy, court, social services and the flagging mission; ");
     out.push_str("`consentToShare = false` blocks identity to social services unless a referral overrides consent; ");
-    out.push_str("`H1` records are hidden from the court, `H2` records from everyone but the owner.\n");
+    out.push_str(
+        "`H1` records are hidden from the court, `H2` records from everyone but the owner.\n",
+    );
     out.push_str("\n| class | fields |\n|---|---|\n");
     for (class, fields) in fields_by_class() {
         out.push_str(&format!("| {} | {} |\n", class.label(), fields.join(", ")));

@@ -240,6 +240,11 @@ pub fn check(
     facts: &RowFacts,
 ) -> Result<(), Denial> {
     let agency = principal.agency;
+    let field = table::SHARED_AS
+        .iter()
+        .find(|(t, _)| *t == ty)
+        .map(|(_, f)| *f)
+        .unwrap_or(field);
     let allowed = match rule {
         Rule::Structural => true,
         Rule::Key => !scope_rows(agency, ty).is_empty(),
@@ -247,6 +252,10 @@ pub fn check(
         Rule::Read(class) => covered(agency, class, Mode::Read, field, facts),
         Rule::PersonIdentity => identity_allowed(agency, Mode::Read, field, facts),
         Rule::Filter(target, class) => reads_whole_scope(agency, target, class),
+        Rule::Aggregate(class) => {
+            let g = grant(agency, class);
+            !g.read.is_empty() || g.aggregate
+        }
         Rule::Write(_) | Rule::WriteIdentity if principal.read_only() => {
             return Err(Denial::ReadOnly);
         }
@@ -285,6 +294,10 @@ pub fn may_ever_use(agency: Agency, rule: Rule, ty: &str) -> bool {
             .iter()
             .any(|c| !grant(agency, *c).read.is_empty()),
         Rule::Filter(target, class) => reads_whole_scope(agency, target, class),
+        Rule::Aggregate(class) => {
+            let g = grant(agency, class);
+            !g.read.is_empty() || g.aggregate
+        }
         Rule::Write(class) => !grant(agency, class).write.is_empty(),
         Rule::WriteIdentity => [Class::SuspectIdentity, Class::VictimIdentity]
             .iter()

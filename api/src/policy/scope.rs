@@ -481,6 +481,149 @@ pub fn audit_scope(p: &Principal, t: &str) -> Condition {
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// Other record types
+
+/// The scope and facts of one record type: its visible rows and, per row, the qualifiers it
+/// satisfies for the caller.
+pub struct Scoped {
+    /// `WHERE` condition: the rows the caller may see.
+    pub scope: Condition,
+    /// `(bit, condition)` facts, for [`facts_expr`].
+    pub facts: Vec<(i64, Condition)>,
+}
+
+fn scoped(
+    p: &Principal,
+    ty: &str,
+    t: &str,
+    qualifier: fn(&Principal, Rows, &str) -> Condition,
+    restriction: Condition,
+) -> Scoped {
+    let scope = if scope_rows(p.agency, ty).is_empty() {
+        never()
+    } else {
+        Condition::all()
+            .add(restriction)
+            .add(qualified_scope(p, ty, t, qualifier))
+    };
+    let facts = fact_rows(p.agency, ty)
+        .iter()
+        .map(|q| (i64::from(q.bits()), qualifier(p, q, t)))
+        .collect();
+    Scoped { scope, facts }
+}
+
+fn created_by_me(p: &Principal, t: &str) -> Condition {
+    col(t, "created_by_agency")
+        .eq(agency_code(p))
+        .into_condition()
+}
+
+/// Rows of `ty` that hang off a case (indictments, verdicts, case events), joined to their case
+/// as `c`: the case is visible and satisfies one of the type's qualifiers.
+pub fn case_child(p: &Principal, ty: &str, c: &str) -> Scoped {
+    scoped(p, ty, c, case_qualifier, case_restrictions(p, c))
+}
+
+/// Tips (alias `t`).
+pub fn tips(p: &Principal, t: &str) -> Scoped {
+    let mut restriction = Condition::all();
+    if table::JURISDICTION_LIMITED.contains(&p.agency)
+        && let Some(provinces) = &p.jurisdiction
+    {
+        restriction =
+            restriction.add(col(t, "province").is_in(provinces.iter().map(String::as_str)));
+    }
+    scoped(
+        p,
+        "Tip",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => created_by_me(p, t),
+            Rows::BORDER => case_qualifier(p, Rows::SHARED, t),
+            _ => never(),
+        },
+        restriction,
+    )
+}
+
+/// Networks (alias `t`).
+pub fn networks(p: &Principal, t: &str) -> Scoped {
+    scoped(
+        p,
+        "Network",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => created_by_me(p, t),
+            _ => never(),
+        },
+        Condition::all(),
+    )
+}
+
+/// Embassy flags (alias `t`).
+pub fn flags(p: &Principal, t: &str) -> Scoped {
+    scoped(
+        p,
+        "VictimFlag",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => created_by_me(p, t),
+            _ => never(),
+        },
+        Condition::all(),
+    )
+}
+
+/// Referrals (alias `t`).
+pub fn referrals(p: &Principal, t: &str) -> Scoped {
+    scoped(
+        p,
+        "Referral",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => col(t, "from_agency").eq(agency_code(p)).into_condition(),
+            Rows::ADDRESSED => col(t, "to_agency").eq(agency_code(p)).into_condition(),
+            _ => never(),
+        },
+        Condition::all(),
+    )
+}
+
+/// Support services (alias `t`), of persons the caller may see (alias `pe` joined).
+pub fn support(p: &Principal, t: &str, pe: &str) -> Scoped {
+    scoped(
+        p,
+        "SupportService",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => created_by_me(p, t),
+            _ => never(),
+        },
+        person_scope(p, pe),
+    )
+}
+
+/// The rows an aggregate over `class` counts: the caller's scope when it may read the class, all
+/// rows when it may see aggregates only (the steering committee's national figures), none
+/// otherwise.
+pub fn aggregate(p: &Principal, class: super::Class, scoped: Condition) -> Condition {
+    let g = grant(p.agency, class);
+    if !g.read.is_empty() {
+        scoped
+    } else if g.aggregate {
+        always()
+    } else {
+        never()
+    }
+}
+
 /// A sub-select of the ids of cases the caller may see (for `IN (...)` conditions).
 pub fn visible_case_ids(p: &Principal) -> SelectStatement {
     let mut sub = Query::select();

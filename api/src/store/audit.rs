@@ -97,13 +97,7 @@ pub(crate) async fn page(
             node,
         })
         .collect();
-    let count_db = db.clone();
-    let count_query = audit_event::Entity::find().filter(scope).filter(base);
-    let count: super::page::CountFn = std::sync::Arc::new(move || {
-        let db = count_db.clone();
-        let q = count_query.clone();
-        Box::pin(async move { Ok(sea_orm::PaginatorTrait::count(q, &db).await?) })
-    });
+    let count = super::page::count_fn(db, audit_event::Entity::find().filter(scope).filter(base));
     Ok(Page {
         edges,
         has_next,

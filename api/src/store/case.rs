@@ -191,15 +191,12 @@ pub(crate) async fn page(
             node,
         })
         .collect();
-    let count_db = db.clone();
-    let count_query = case::Entity::find()
-        .filter(scope::case_scope(p, tables::CASE))
-        .filter(base);
-    let count: super::page::CountFn = std::sync::Arc::new(move || {
-        let db = count_db.clone();
-        let q = count_query.clone();
-        Box::pin(async move { Ok(sea_orm::PaginatorTrait::count(q, &db).await?) })
-    });
+    let count = super::page::count_fn(
+        db,
+        case::Entity::find()
+            .filter(scope::case_scope(p, tables::CASE))
+            .filter(base),
+    );
     Ok(Page {
         edges,
         has_next,
@@ -320,4 +317,49 @@ pub(crate) async fn update(
         )));
     }
     Ok(())
+}
+
+/// Moves a case's status from `from` to `to` (the caller checked the lifecycle), bumping its
+/// version (checked against `expected` when given) and recording the move.
+pub(crate) async fn set_status(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    id: Uuid,
+    expected: Option<i32>,
+    from: &str,
+    to: &str,
+    reason: Option<String>,
+) -> ApiResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let now = super::now();
+    let mut update = case::Entity::update_many()
+        .col_expr(case::Column::Status, Expr::val(to))
+        .col_expr(
+            case::Column::Version,
+            Expr::col(case::Column::Version).add(1),
+        )
+        .col_expr(case::Column::UpdatedAt, Expr::val(now))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Status.eq(from));
+    if matches!(to, "CLOSED" | "DISMISSED") {
+        update = update.col_expr(case::Column::ClosedAt, Expr::val(Some(now)));
+    }
+    if let Some(v) = expected {
+        update = update.filter(case::Column::Version.eq(v));
+    }
+    if update.exec(db).await?.rows_affected == 0 {
+        return Err(ApiError::Conflict(
+            "the case was changed by someone else (status or version is stale); reload it".into(),
+        ));
+    }
+    super::history::record(db, p, "Case", id, Some(from), to, reason).await
+}
+
+/// Whether a case with this id exists (for links whose target the caller names).
+pub(crate) async fn exists(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    Ok(
+        sea_orm::PaginatorTrait::count(case::Entity::find().filter(case::Column::Id.eq(id)), db)
+            .await?
+            > 0,
+    )
 }

@@ -7,10 +7,16 @@
 //! hand from caller input, or logs values.
 
 pub(crate) mod audit;
+pub(crate) mod care;
 pub(crate) mod case;
+pub(crate) mod history;
 pub(crate) mod idempotency;
+pub(crate) mod justice;
+pub(crate) mod network;
 pub(crate) mod page;
 pub(crate) mod person;
+pub(crate) mod tip;
+pub(crate) mod workflow;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -41,6 +47,21 @@ impl<M: FromQueryResult> FromQueryResult for Faceted<M> {
             facts: RowFacts::from_bits(bits),
         })
     }
+}
+
+/// Selects `select`'s rows within `scoped.scope`, each with its facts.
+pub(crate) fn scoped<E: sea_orm::EntityTrait>(
+    select: sea_orm::Select<E>,
+    scoped: crate::policy::scope::Scoped,
+) -> sea_orm::Selector<sea_orm::SelectModel<Faceted<E::Model>>>
+where
+    E::Model: FromQueryResult + Sized + Send + Sync,
+{
+    use sea_orm::{QueryFilter, QuerySelect};
+    select
+        .filter(scoped.scope)
+        .expr_as(crate::policy::scope::facts_expr(scoped.facts), FACTS_COLUMN)
+        .into_model::<Faceted<E::Model>>()
 }
 
 /// Begins a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so two

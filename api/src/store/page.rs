@@ -72,6 +72,20 @@ pub(crate) type CountFn = std::sync::Arc<
     dyn Fn() -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync,
 >;
 
+/// A deferred count of `select`'s rows.
+pub(crate) fn count_fn<E>(db: &sea_orm::DatabaseConnection, select: sea_orm::Select<E>) -> CountFn
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    let db = db.clone();
+    std::sync::Arc::new(move || {
+        let db = db.clone();
+        let q = select.clone();
+        Box::pin(async move { Ok(sea_orm::PaginatorTrait::count(q, &db).await?) })
+    })
+}
+
 /// Page size limits: `first` defaults to 20 and may not exceed 100.
 pub(crate) const DEFAULT_PAGE: u64 = 20;
 /// The largest `first` accepted.

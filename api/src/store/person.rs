@@ -360,6 +360,73 @@ pub(crate) async fn bump_version(
     super::bump_version(db, tables::PERSON, "person", id, expected).await
 }
 
+/// Loads one party through the caller's scope.
+pub(crate) async fn party_by_id(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    id: Uuid,
+) -> ApiResult<Option<PartyView>> {
+    let mut rows = scoped_parties(p)
+        .filter(case_party::Column::Id.eq(id))
+        .into_model::<PartyView>()
+        .all(db)
+        .await?;
+    attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Victim parties whose identification is still open and was received before `before`, in the
+/// caller's scope, oldest first.
+pub(crate) async fn overdue_identifications(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> ApiResult<Vec<PartyView>> {
+    let mut rows = scoped_parties(p)
+        .filter(case_party::Column::Identification.is_in(["RECEIVED", "VERIFYING"]))
+        .filter(case_party::Column::ReceivedAt.lt(before))
+        .order_by(case_party::Column::ReceivedAt, Order::Asc)
+        .limit(limit)
+        .into_model::<PartyView>()
+        .all(db)
+        .await?;
+    attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
+    Ok(rows)
+}
+
+/// Moves a party's identification from `from` to `to` (the caller checked the lifecycle),
+/// bumping its version (checked against `expected`) and recording the move.
+pub(crate) async fn set_identification(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    id: Uuid,
+    expected: i32,
+    from: &str,
+    to: &str,
+    reason: Option<String>,
+) -> ApiResult<()> {
+    use sea_orm::sea_query::Expr;
+    let res = case_party::Entity::update_many()
+        .col_expr(case_party::Column::Identification, Expr::val(to))
+        .col_expr(
+            case_party::Column::Version,
+            Expr::col(case_party::Column::Version).add(1),
+        )
+        .col_expr(case_party::Column::UpdatedAt, Expr::val(super::now()))
+        .filter(case_party::Column::Id.eq(id))
+        .filter(case_party::Column::Version.eq(expected))
+        .filter(case_party::Column::Identification.eq(from))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ApiError::Conflict(
+            "the party was changed by someone else (your version is stale); reload it".into(),
+        ));
+    }
+    super::history::record(db, p, "CaseParty", id, Some(from), to, reason).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,16 +5,13 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ctex_tests::ctex::auth::keys::{self, TokenSpec};
 use ctex_tests::ctex::domain::Agency;
 use ctex_tests::{
-    Backend, TestApp, TestDb, add_party, both, case_input, code, data, open_case,
-    postgres_admin_url,
+    Backend, TestApp, TestDb, TestEnv, add_party, both, case_input, code, data, open_case,
+    postgres_or_skip, server_bin,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
-
-use crate::shutdown::start_server;
 
 const EVENTS: &str = "query($f: AuditEventFilter, $a: String) { auditEvents(filter: $f, first: 100, after: $a) {
     totalCount nodes { seq agency subject operation purpose entityType entityId personId fields action outcome reason }
@@ -37,7 +34,7 @@ async fn events(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
 }
 
 fn verify_cli(db_url: &str) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+    let out = Command::new(server_bin!())
         .args([
             "--log",
             "error",
@@ -304,8 +301,7 @@ async fn editing_deleting_or_reordering_events_breaks_verification_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_deleting_or_reordering_events_breaks_verification_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
     tampering_is_detected(Backend::Postgres).await;
@@ -376,31 +372,23 @@ async fn count_write_events(conn: &sea_orm::DatabaseConnection) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_chain_stays_linear_across_two_processes_under_load_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
-    let dir = tempfile::tempdir().expect("dir");
-    keys::init(dir.path()).expect("keys");
-    let db = TestDb::create(Backend::Postgres, dir.path())
-        .await
-        .expect("db");
-    let trust = keys::trust_file_path(dir.path());
-    let (mut a, base_a) = start_server(&db.url, &trust);
-    let (mut b, base_b) = start_server(&db.url, &trust);
-    let token = keys::mint(dir.path(), &TokenSpec::new(Agency::Police, "load")).expect("token");
+    let env = TestEnv::new(Backend::Postgres).await;
+    let mut a = env.start_server(server_bin!());
+    let mut b = env.start_server(server_bin!());
+    let token = env.token(Agency::Police, "load");
     let secs = std::env::var("CTEX_AUDIT_LOAD_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let ids = load(vec![base_a, base_b], token, 32, secs).await;
-    let _ = a.kill();
-    let _ = b.kill();
-    let _ = a.wait();
-    let _ = b.wait();
-    let (ok, text) = verify_cli(&db.url);
+    let ids = load(vec![a.base.clone(), b.base.clone()], token, 32, secs).await;
+    a.kill();
+    b.kill();
+    let (ok, text) = verify_cli(&env.db.url);
     assert!(ok, "{text}");
-    let conn = db.connect().await.expect("connect");
+    let conn = env.db.connect().await.expect("connect");
     let writes = count_write_events(&conn).await;
     eprintln!(
         "{} successful mutations in {secs} s over two processes; {text}",
@@ -414,23 +402,18 @@ async fn the_chain_stays_linear_across_two_processes_under_load_postgres() {
 }
 
 async fn sigkill_mid_load(backend: Backend) {
-    let dir = tempfile::tempdir().expect("dir");
-    keys::init(dir.path()).expect("keys");
-    let db = TestDb::create(backend, dir.path()).await.expect("db");
-    let (mut server, base) = start_server(&db.url, &keys::trust_file_path(dir.path()));
-    let token = keys::mint(dir.path(), &TokenSpec::new(Agency::Police, "kill")).expect("token");
-    let pid = server.id().to_string();
-    let killer = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let _ = Command::new("kill").args(["-KILL", &pid]).status();
-    });
-    let ids = load(vec![base], token, 16, 3).await;
-    let _ = killer.await;
-    let _ = server.wait();
+    let env = TestEnv::new(backend).await;
+    let mut server = env.start_server(server_bin!());
+    let token = env.token(Agency::Police, "kill");
+    let load = tokio::spawn(load(vec![server.base.clone()], token, 16, 3));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.signal("KILL");
+    let ids = load.await.expect("load task");
+    server.wait().await;
     assert!(!ids.is_empty());
-    let (ok, text) = verify_cli(&db.url);
+    let (ok, text) = verify_cli(&env.db.url);
     assert!(ok, "{text}");
-    let conn = db.connect().await.expect("connect");
+    let conn = env.db.connect().await.expect("connect");
     let placeholder = if conn.get_database_backend() == DbBackend::Postgres {
         "$1"
     } else {
@@ -460,8 +443,7 @@ async fn sigkill_mid_load_leaves_a_verifying_chain_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_load_leaves_a_verifying_chain_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
     sigkill_mid_load(Backend::Postgres).await;
@@ -471,7 +453,7 @@ async fn sigkill_mid_load_leaves_a_verifying_chain_postgres() {
 async fn export_writes_the_events_as_json_lines() {
     let (app, n) = seeded_chain(Backend::Sqlite).await;
     let out = app.dir.path().join("export.jsonl");
-    let status = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+    let status = Command::new(server_bin!())
         .args([
             "--log",
             "error",
@@ -495,7 +477,7 @@ async fn export_writes_the_events_as_json_lines() {
     assert_eq!(lines.len() as u64, n);
     assert_eq!(lines[0]["seq"], 1);
     assert_eq!(lines[1]["prevHash"], lines[0]["hash"]);
-    let later = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
+    let later = Command::new(server_bin!())
         .args([
             "--log",
             "error",

@@ -51,13 +51,18 @@ fn agency_contract_schemas_are_in_sync() {
 fn the_readme_access_matrix_is_generated_from_the_policy_table() {
     let path = root().join("README.md");
     let readme = std::fs::read_to_string(&path).expect("README.md");
-    let (start, end) = ("<!-- access-matrix:start -->\n", "<!-- access-matrix:end -->");
+    let (start, end) = (
+        "<!-- access-matrix:start -->\n",
+        "<!-- access-matrix:end -->",
+    );
     let from = readme.find(start).expect("start marker") + start.len();
     let to = readme.find(end).expect("end marker");
     let expected = ctex_tests::ctex::policy::matrix::markdown();
     if readme[from..to] != expected {
         let updated = format!("{}{}{}", &readme[..from], expected, &readme[to..]);
         let _ = std::fs::write(&path, updated);
-        panic!("README.md's access matrix was out of date and has been rewritten; review and commit it");
+        panic!(
+            "README.md's access matrix was out of date and has been rewritten; review and commit it"
+        );
     }
 }

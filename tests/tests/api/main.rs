@@ -6,4 +6,5 @@ mod contracts;
 mod foundation;
 mod logs;
 mod shutdown;
+mod stories;
 mod tokens;

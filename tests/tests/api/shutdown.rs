@@ -1,54 +1,20 @@
 //! Graceful shutdown: SIGTERM during a burst of writes loses no acknowledged write.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ctex_tests::ctex::auth::keys::{self, TokenSpec};
 use ctex_tests::ctex::domain::Agency;
-use ctex_tests::{Backend, TestDb, postgres_admin_url};
+use ctex_tests::{Backend, TestEnv, postgres_or_skip, server_bin};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-/// Starts `ctex serve` as a process on a free port; returns the child and its base URL.
-pub(crate) fn start_server(db_url: &str, trust: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
-        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .env("CTEX_DATABASE_URL", db_url)
-        .env("CTEX_TRUST", trust)
-        .env("CTEX_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("server starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server log ends before listening")
-            .expect("log line");
-        if line.contains("ctex listening") {
-            let v: serde_json::Value = serde_json::from_str(&line).expect("json log");
-            break v["addr"].as_str().expect("addr").to_string();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, format!("http://{addr}"))
-}
-
 async fn burst_then_sigterm(backend: Backend) {
-    let dir = tempfile::tempdir().expect("dir");
-    keys::init(dir.path()).expect("keys");
-    let db = TestDb::create(backend, dir.path()).await.expect("db");
-    let (mut child, base) = start_server(&db.url, &keys::trust_file_path(dir.path()));
-    let token = keys::mint(dir.path(), &TokenSpec::new(Agency::Police, "burst")).expect("token");
-    let client = reqwest::Client::new();
+    let env = TestEnv::new(backend).await;
+    let mut server = env.start_server(server_bin!());
+    let token = env.token(Agency::Police, "burst");
     let mut tasks = Vec::new();
     for i in 0..200 {
-        let client = client.clone();
-        let base = base.clone();
+        let client = server.http.clone();
+        let base = server.base.clone();
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(i as u64 * 2)).await;
@@ -62,25 +28,20 @@ async fn burst_then_sigterm(backend: Backend) {
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let pid = child.id().to_string();
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
+    server.signal("TERM");
     let mut acknowledged = Vec::new();
     for t in tasks {
         if let Ok(Some(id)) = t.await {
             acknowledged.push(id);
         }
     }
-    let exit = child.wait().expect("server exits");
+    let exit = server.wait().await;
     assert!(exit.success(), "graceful exit, got {exit:?}");
     assert!(
         !acknowledged.is_empty(),
         "some writes succeeded before the signal"
     );
-    let conn = db.connect().await.expect("connect");
+    let conn = env.db.connect().await.expect("connect");
     for id in &acknowledged {
         let uuid = uuid::Uuid::parse_str(id).expect("uuid");
         let row = conn
@@ -109,8 +70,7 @@ async fn sigterm_during_a_burst_loses_no_acknowledged_write_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_loses_no_acknowledged_write_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
     burst_then_sigterm(Backend::Postgres).await;

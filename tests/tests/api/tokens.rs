@@ -1,6 +1,6 @@
 //! Token attacks from the outside (DESIGN §3.3): forged, edited, expired, untrusted, revoked
 //! and oversized bearer tokens sent over HTTP to the running server, and key rotation and
-//! revocation through a trust-file reload on SIGHUP.
+//! revocation through a trust-file reload (in process, and on SIGHUP to a server process).
 //!
 //! Every refusal must be HTTP 401 with `extensions.code == "UNAUTHENTICATED"`, `data` null and
 //! a body that never repeats the token. Each attack is paired with a control (the same claims,
@@ -8,20 +8,21 @@
 //! because the token was broken in some other way.
 //!
 //! Tokens are shaped here by hand: asymmetric signatures through `keys::mint_with_key`, the
-//! HS256 forgery with a local HMAC-SHA256 (the tests crate has no `sha2`/`hmac` dependency and
-//! must not lean on the server's own HMAC path to build the attack on it), base64url likewise.
+//! HS256 forgery with the `hmac` and `sha2` crates (not the server's own verification path, so
+//! the attack does not lean on what it attacks), base64url with `base64`.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ctex_tests::ctex::auth::keys::{self, Algorithm};
 use ctex_tests::ctex::auth::{CLOCK_LEEWAY_SECS, MAX_TOKEN_BYTES};
 use ctex_tests::ctex::domain::Agency;
-use ctex_tests::{Backend, TestApp, TestDb, both, postgres_admin_url};
+use ctex_tests::{Backend, ServerProcess, TestApp, TestEnv, both, postgres_or_skip, server_bin};
+use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
+use sha2::Sha256;
 
 // ---------------------------------------------------------------------------------------------
 // Requests and assertions
@@ -29,6 +30,9 @@ use serde_json::{Value, json};
 
 /// The query every test sends: it needs a valid principal and nothing else.
 const ME: &str = "{ me { agency subject } }";
+
+/// The `X-Access-Purpose` of every request.
+const PURPOSE: &str = "token tests";
 
 /// One answer of `POST /graphql`, kept raw so tests can check what the body does not contain.
 struct Reply {
@@ -40,25 +44,24 @@ struct Reply {
     json: Value,
 }
 
-/// POSTs [`ME`] with the given `Authorization` header value (or none).
-async fn call(http: &reqwest::Client, base: &str, authorization: Option<&str>) -> Reply {
-    let mut req = http
-        .post(format!("{base}/graphql"))
-        .header("x-access-purpose", "token tests")
-        .json(&json!({ "query": ME }));
-    if let Some(value) = authorization {
-        req = req.header("authorization", value);
+impl Reply {
+    fn new((status, text): (u16, String)) -> Reply {
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, text, json }
     }
-    let resp = req.send().await.expect("request sent");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, text, json }
+}
+
+/// POSTs [`ME`] to an in-process app with the given `Authorization` header value (or none).
+async fn call(app: &TestApp, authorization: Option<&str>) -> Reply {
+    Reply::new(
+        app.post_raw(authorization, Some(PURPOSE), &json!({ "query": ME }))
+            .await,
+    )
 }
 
 /// POSTs [`ME`] with `Authorization: Bearer <token>` to an in-process app.
 async fn bearer(app: &TestApp, token: &str) -> Reply {
-    call(&app.http, &app.base, Some(&format!("Bearer {token}"))).await
+    call(app, Some(&format!("Bearer {token}"))).await
 }
 
 /// Asserts the refusal every bad token gets, and that nothing of `token` comes back.
@@ -154,8 +157,12 @@ fn sign_with_pem_file(pem_path: &Path, kid: Option<&str>, claims: &Value) -> Str
 /// A compact JWS with the given header and claims, signed with HMAC-SHA256 under `secret`.
 fn hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
     let input = format!("{}.{}", encode_json(header), encode_json(claims));
-    let mac = hmac_sha256(secret, input.as_bytes());
-    format!("{input}.{}", b64url_encode(&mac))
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(input.as_bytes());
+    format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
 /// The claims of a token (its payload, decoded).
@@ -174,159 +181,14 @@ fn with_payload(token: &str, claims: &Value) -> String {
     format!("{}.{}.{}", parts[0], encode_json(claims), parts[2])
 }
 
+/// base64url (unpadded, RFC 4648 §5, as JWS uses) of `value`'s JSON.
 fn encode_json(value: &Value) -> String {
-    b64url_encode(&serde_json::to_vec(value).expect("json"))
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("json"))
 }
 
+/// The JSON in an unpadded base64url segment; `None` if it is not one.
 fn decode_json(part: &str) -> Option<Value> {
-    serde_json::from_slice(&b64url_decode(part)?).ok()
-}
-
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding (RFC 4648 §5), as JWS uses.
-fn b64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(char::from(B64URL[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// Decodes unpadded base64url; `None` on any other character.
-fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = B64URL.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
-/// HMAC-SHA256 (RFC 2104).
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > block.len() {
-        block[..32].copy_from_slice(&sha256(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let inner: Vec<u8> = block
-        .iter()
-        .map(|b| b ^ 0x36)
-        .chain(message.iter().copied())
-        .collect();
-    let outer: Vec<u8> = block
-        .iter()
-        .map(|b| b ^ 0x5c)
-        .chain(sha256(&inner))
-        .collect();
-    sha256(&outer)
-}
-
-/// SHA-256 (FIPS 180-4), enough for the HS256 forgery.
-fn sha256(data: &[u8]) -> [u8; 32] {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut message = data.to_vec();
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
-    for block in message.chunks_exact(64) {
-        let mut w = [0u32; 64];
-        for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-        for (k, wi) in K.iter().zip(w) {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = hh
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(*k)
-                .wrapping_add(wi);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let t2 = s0.wrapping_add((a & b) ^ (a & c) ^ (b & c));
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(t2));
-        }
-        for (state, add) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-            *state = state.wrapping_add(add);
-        }
-    }
-    let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(h) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[test]
-fn the_local_hmac_sha256_and_base64url_match_their_standards() {
-    // FIPS 180-4 "abc"; RFC 4231 test cases 2 (short key) and 6 (key longer than a block,
-    // the path a PEM secret takes).
-    assert_eq!(
-        hex(&sha256(b"abc")),
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    );
-    assert_eq!(
-        hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-    );
-    assert_eq!(
-        hex(&hmac_sha256(
-            &[0xaa; 131],
-            b"Test Using Larger Than Block-Size Key - Hash Key First"
-        )),
-        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-    );
-    assert_eq!(b64url_encode(b"\xfb\xff"), "-_8");
-    assert_eq!(b64url_encode(b"ctex"), "Y3RleA");
-    for len in 0..10 {
-        let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 200) as u8).collect();
-        assert_eq!(b64url_decode(&b64url_encode(&bytes)), Some(bytes));
-    }
-    assert_eq!(b64url_decode("a+b"), None);
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -682,11 +544,69 @@ both!(
             ),
             (format!("Bearer {token} {token}"), "two tokens"),
         ] {
-            let reply = call(&app.http, &app.base, Some(&header)).await;
+            let reply = call(&app, Some(&header)).await;
             assert_unauthenticated(&reply, &token, what);
         }
-        let reply = call(&app.http, &app.base, None).await;
+        let reply = call(&app, None).await;
         assert_unauthenticated(&reply, &token, "no Authorization header");
+    }
+);
+
+both!(
+    a_trust_reload_revokes_at_once_and_a_broken_file_changes_nothing,
+    |app| async move {
+        let dir = app.keys_dir();
+        let trust = keys::trust_file_path(&dir);
+        let revoked_claims = claims(Agency::Police, "reload-revoked");
+        let revoked = sign(&dir, Agency::Police, None, &revoked_claims);
+        let other = sign(
+            &dir,
+            Agency::Police,
+            None,
+            &claims(Agency::Police, "reload-other"),
+        );
+        assert_accepted(
+            &bearer(&app, &revoked).await,
+            "POLICE",
+            "reload-revoked",
+            "control: before the reload",
+        );
+
+        let original = std::fs::read_to_string(&trust).expect("trust");
+        let listed = format!(
+            "{original}\n[revoked]\njti = [\"{}\"]\n",
+            revoked_claims["jti"].as_str().expect("jti")
+        );
+        write_trust(&trust, &listed);
+        app.reload_trust().expect("the edited trust file loads");
+        assert_unauthenticated(
+            &bearer(&app, &revoked).await,
+            &revoked,
+            "revoked by a reload",
+        );
+        assert_accepted(
+            &bearer(&app, &other).await,
+            "POLICE",
+            "reload-other",
+            "control: others pass",
+        );
+
+        write_trust(&trust, "[[issuer]\nthis is not a trust file");
+        assert!(
+            app.reload_trust().is_err(),
+            "a broken trust file is refused"
+        );
+        assert_unauthenticated(
+            &bearer(&app, &revoked).await,
+            &revoked,
+            "still revoked after a failed reload",
+        );
+        assert_accepted(
+            &bearer(&app, &other).await,
+            "POLICE",
+            "reload-other",
+            "others still pass after a failed reload",
+        );
     }
 );
 
@@ -697,144 +617,48 @@ both!(
 /// How long a reload may take to show.
 const RELOAD_WAIT: Duration = Duration::from_secs(10);
 
-/// `ctex-under-test serve` as a child process whose log lines are kept for assertions. Killed
-/// (SIGKILL to this child only) when dropped, so a failing test leaves nothing running.
-struct ServerProcess {
-    child: Child,
-    base: String,
-    logs: Arc<Mutex<Vec<String>>>,
-    http: reqwest::Client,
+/// POSTs [`ME`] with `Authorization: Bearer <token>` to a server process.
+async fn bearer_to(server: &ServerProcess, token: &str) -> Reply {
+    Reply::new(
+        server
+            .post_raw(
+                Some(&format!("Bearer {token}")),
+                Some(PURPOSE),
+                &json!({ "query": ME }),
+            )
+            .await,
+    )
 }
 
-impl ServerProcess {
-    /// Starts the server on a free port with `trust` and waits until it listens.
-    fn start(db_url: &str, trust: &Path) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ctex-under-test"))
-            .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-            .env("CTEX_DATABASE_URL", db_url)
-            .env("CTEX_TRUST", trust)
-            .env("CTEX_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("server starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let sink = Arc::clone(&logs);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("ctex listening")
-                    && let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && let Some(addr) = v["addr"].as_str()
-                {
-                    let _ = tx.send(addr.to_string());
-                }
-                sink.lock().expect("logs").push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!("server did not listen: {:?}", logs.lock().expect("logs"))
-            });
-        ServerProcess {
-            child,
-            base: format!("http://{addr}"),
-            logs,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
+/// Polls (at most [`RELOAD_WAIT`]) until `token` gets `status`; returns the last reply.
+async fn until_status(server: &ServerProcess, token: &str, status: u16) -> Reply {
+    let start = Instant::now();
+    loop {
+        let reply = bearer_to(server, token).await;
+        if reply.status == status || start.elapsed() > RELOAD_WAIT {
+            return reply;
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
 
-    /// Sends `ME` with a bearer token.
-    async fn bearer(&self, token: &str) -> Reply {
-        call(&self.http, &self.base, Some(&format!("Bearer {token}"))).await
-    }
-
-    /// Polls (at most [`RELOAD_WAIT`]) until `token` gets `status`; returns the last reply.
-    async fn until_status(&self, token: &str, status: u16) -> Reply {
-        let start = Instant::now();
-        loop {
-            let reply = self.bearer(token).await;
-            if reply.status == status || start.elapsed() > RELOAD_WAIT {
-                return reply;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Sends SIGHUP (reload the trust file) to this child.
-    fn hangup(&mut self) {
-        let status = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "SIGHUP sent");
-    }
-
-    /// How many log lines contain `needle`.
-    fn log_count(&self, needle: &str) -> usize {
-        let logs = self.logs.lock().expect("logs");
-        logs.iter().filter(|l| l.contains(needle)).count()
-    }
-
-    /// Waits (at most [`RELOAD_WAIT`]) until `needle` has been logged `count` times.
-    async fn wait_for_log(&self, needle: &str, count: usize) {
-        let start = Instant::now();
-        while self.log_count(needle) < count {
+/// Asserts no log line contains any of `tokens` or their signature and payload parts.
+fn assert_logs_never_hold(server: &ServerProcess, tokens: &[&str]) {
+    let logs = server.log_lines();
+    for token in tokens {
+        for part in token.split('.').skip(1).chain([*token]) {
             assert!(
-                start.elapsed() < RELOAD_WAIT,
-                "no {count}× {needle:?} in the log: {:?}",
-                self.logs.lock().expect("logs")
+                !logs.iter().any(|l| l.contains(part)),
+                "a token part is logged"
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    /// Asserts the process is still running.
-    fn assert_running(&mut self) {
-        assert!(
-            self.child.try_wait().expect("try_wait").is_none(),
-            "the server exited"
-        );
-    }
-
-    /// Asserts no log line contains any of `tokens` or their signature and payload parts.
-    fn assert_logs_never_hold(&self, tokens: &[&str]) {
-        let logs = self.logs.lock().expect("logs");
-        for token in tokens {
-            for part in token.split('.').skip(1).chain([*token]) {
-                assert!(
-                    !logs.iter().any(|l| l.contains(part)),
-                    "a token part is logged"
-                );
-            }
-        }
-    }
-
-    /// SIGTERM, then waits for a clean exit.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        let exit = self.child.wait().expect("server exits");
-        assert!(exit.success(), "graceful exit, got {exit:?}");
     }
 }
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// SIGTERM; asserts a clean exit.
+async fn stop(mut server: ServerProcess) {
+    let exit = server.terminate().await;
+    assert!(exit.success(), "graceful exit, got {exit:?}");
 }
 
 /// Writes the trust file through a rename, so a reload never sees half a file.
@@ -853,51 +677,30 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
 /// The dev trust file's police key line.
 const POLICE_KEYS: &str = r#"keys = [ { kid = "police-dev-1", pem = "keys/police.pub.pem" } ]"#;
 
-/// Keys, trust file and database for one process test.
-struct Setup {
-    /// The database; declared first so it is dropped before the folder holding it.
-    db: TestDb,
-    /// Dev keys and trust file (and the SQLite file).
-    dir: tempfile::TempDir,
-}
-
-impl Setup {
-    async fn new(backend: Backend) -> Setup {
-        let dir = tempfile::tempdir().expect("dir");
-        keys::init(dir.path()).expect("keys");
-        let db = TestDb::create(backend, dir.path()).await.expect("db");
-        Setup { db, dir }
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn trust(&self) -> PathBuf {
-        keys::trust_file_path(self.dir())
-    }
-}
-
 async fn revoked_jtis_are_refused_at_start_and_after_sighup(backend: Backend) {
-    let setup = Setup::new(backend).await;
-    let dir = setup.dir();
+    let env = TestEnv::new(backend).await;
+    let dir = env.keys_dir();
     let revoked_claims = claims(Agency::Police, "revoked-officer");
     let revoked = sign(dir, Agency::Police, None, &revoked_claims);
-    let original = std::fs::read_to_string(setup.trust()).expect("trust");
+    let original = std::fs::read_to_string(env.trust_path()).expect("trust");
     // The dev trust file only mentions `[revoked]` in a comment: this adds the real table.
     let listed = format!(
         "{original}\n[revoked]\njti = [\"{}\"]\n",
         revoked_claims["jti"].as_str().expect("jti")
     );
-    write_trust(&setup.trust(), &listed);
-    let mut server = ServerProcess::start(&setup.db.url, &setup.trust());
+    write_trust(&env.trust_path(), &listed);
+    let mut server = env.start_server(server_bin!());
 
     // Listed when the server started.
-    assert_unauthenticated(&server.bearer(&revoked).await, &revoked, "revoked at start");
+    assert_unauthenticated(
+        &bearer_to(&server, &revoked).await,
+        &revoked,
+        "revoked at start",
+    );
     let live_claims = claims(Agency::Police, "live-officer");
     let live = sign(dir, Agency::Police, None, &live_claims);
     assert_accepted(
-        &server.bearer(&live).await,
+        &bearer_to(&server, &live).await,
         "POLICE",
         "live-officer",
         "not revoked",
@@ -913,12 +716,16 @@ async fn revoked_jtis_are_refused_at_start_and_after_sighup(backend: Backend) {
         &format!("jti = [\"{revoked_jti}\"]"),
         &format!("jti = [\"{revoked_jti}\", \"{live_jti}\"]"),
     );
-    write_trust(&setup.trust(), &both_listed);
-    server.hangup();
-    let reply = server.until_status(&live, 401).await;
+    write_trust(&env.trust_path(), &both_listed);
+    server.signal("HUP");
+    let reply = until_status(&server, &live, 401).await;
     assert_unauthenticated(&reply, &live, "revoked by SIGHUP");
     server.assert_running();
-    assert_unauthenticated(&server.bearer(&revoked).await, &revoked, "still revoked");
+    assert_unauthenticated(
+        &bearer_to(&server, &revoked).await,
+        &revoked,
+        "still revoked",
+    );
     let other = sign(
         dir,
         Agency::Police,
@@ -926,27 +733,27 @@ async fn revoked_jtis_are_refused_at_start_and_after_sighup(backend: Backend) {
         &claims(Agency::Police, "other-officer"),
     );
     assert_accepted(
-        &server.bearer(&other).await,
+        &bearer_to(&server, &other).await,
         "POLICE",
         "other-officer",
         "others pass",
     );
 
-    server.assert_logs_never_hold(&[&revoked, &live, &other]);
-    server.stop();
+    assert_logs_never_hold(&server, &[&revoked, &live, &other]);
+    stop(server).await;
 }
 
 async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
-    let setup = Setup::new(backend).await;
-    let dir = setup.dir();
-    let mut server = ServerProcess::start(&setup.db.url, &setup.trust());
+    let env = TestEnv::new(backend).await;
+    let dir = env.keys_dir();
+    let mut server = env.start_server(server_bin!());
     let old = keys::mint(
         dir,
         &keys::TokenSpec::new(Agency::Police, "old-key-officer"),
     )
     .expect("mint");
     assert_accepted(
-        &server.bearer(&old).await,
+        &bearer_to(&server, &old).await,
         "POLICE",
         "old-key-officer",
         "old key",
@@ -967,21 +774,21 @@ async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
         &claims(Agency::Police, "new-key-officer"),
     );
     assert_unauthenticated(
-        &server.bearer(&new).await,
+        &bearer_to(&server, &new).await,
         &new,
         "new key before the reload",
     );
 
     // 1. Add the new key next to the old one.
-    let original = std::fs::read_to_string(setup.trust()).expect("trust");
+    let original = std::fs::read_to_string(env.trust_path()).expect("trust");
     let both_keys = replace_once(
         &original,
         POLICE_KEYS,
         r#"keys = [ { kid = "police-dev-1", pem = "keys/police.pub.pem" }, { kid = "police-dev-2", pem = "keys/police-2.pub.pem" } ]"#,
     );
-    write_trust(&setup.trust(), &both_keys);
-    server.hangup();
-    let reply = server.until_status(&new, 200).await;
+    write_trust(&env.trust_path(), &both_keys);
+    server.signal("HUP");
+    let reply = until_status(&server, &new, 200).await;
     assert_accepted(
         &reply,
         "POLICE",
@@ -990,12 +797,14 @@ async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
     );
     server.assert_running();
     assert_accepted(
-        &server.bearer(&old).await,
+        &bearer_to(&server, &old).await,
         "POLICE",
         "old-key-officer",
         "both keys",
     );
-    server.wait_for_log("trust file reloaded", 1).await;
+    server
+        .wait_for_log_count("trust file reloaded", 1, RELOAD_WAIT)
+        .await;
 
     // 2. Retire the old key.
     let new_only = replace_once(
@@ -1003,12 +812,12 @@ async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
         POLICE_KEYS,
         r#"keys = [ { kid = "police-dev-2", pem = "keys/police-2.pub.pem" } ]"#,
     );
-    write_trust(&setup.trust(), &new_only);
-    server.hangup();
-    let reply = server.until_status(&old, 401).await;
+    write_trust(&env.trust_path(), &new_only);
+    server.signal("HUP");
+    let reply = until_status(&server, &old, 401).await;
     assert_unauthenticated(&reply, &old, "old key after it was removed");
     assert_accepted(
-        &server.bearer(&new).await,
+        &bearer_to(&server, &new).await,
         "POLICE",
         "new-key-officer",
         "new key",
@@ -1020,25 +829,29 @@ async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
         &claims(Agency::Police, "old-key-officer"),
     );
     assert_unauthenticated(
-        &server.bearer(&old_key_new_kid).await,
+        &bearer_to(&server, &old_key_new_kid).await,
         &old_key_new_kid,
         "old key under the new kid",
     );
-    server.wait_for_log("trust file reloaded", 2).await;
+    server
+        .wait_for_log_count("trust file reloaded", 2, RELOAD_WAIT)
+        .await;
 
     // 3. A broken trust file is refused on reload; the previous one stays in force.
-    write_trust(&setup.trust(), "[[issuer]\nthis is not a trust file");
-    server.hangup();
-    server.wait_for_log("trust file reload failed", 1).await;
+    write_trust(&env.trust_path(), "[[issuer]\nthis is not a trust file");
+    server.signal("HUP");
+    server
+        .wait_for_log_count("trust file reload failed", 1, RELOAD_WAIT)
+        .await;
     server.assert_running();
     assert_accepted(
-        &server.bearer(&new).await,
+        &bearer_to(&server, &new).await,
         "POLICE",
         "new-key-officer",
         "new key after a failed reload",
     );
     assert_unauthenticated(
-        &server.bearer(&old).await,
+        &bearer_to(&server, &old).await,
         &old,
         "old key after a failed reload",
     );
@@ -1048,8 +861,8 @@ async fn keys_rotate_with_sighup_without_a_restart(backend: Backend) {
         "no reload counted"
     );
 
-    server.assert_logs_never_hold(&[&old, &new, &old_key_new_kid]);
-    server.stop();
+    assert_logs_never_hold(&server, &[&old, &new, &old_key_new_kid]);
+    stop(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1059,8 +872,7 @@ async fn revoked_jtis_are_refused_at_start_and_after_sighup_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_jtis_are_refused_at_start_and_after_sighup_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
     revoked_jtis_are_refused_at_start_and_after_sighup(Backend::Postgres).await;
@@ -1073,8 +885,7 @@ async fn keys_rotate_with_sighup_without_a_restart_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_with_sighup_without_a_restart_postgres() {
-    if postgres_admin_url().is_none() {
-        eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+    if !postgres_or_skip() {
         return;
     }
     keys_rotate_with_sighup_without_a_restart(Backend::Postgres).await;
