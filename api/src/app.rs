@@ -46,7 +46,8 @@ impl App {
         limits.suggestions = limits.suggestions || config.dev;
         let schemas = Schemas::build(limits)?;
         let listener = TcpListener::bind(config.bind).await?;
-        let state = AppState::new(config, db, read_db, schemas, trust);
+        let events = crate::events::EventBus::start(&db, &config.database_url).await?;
+        let state = AppState::new(config, db, read_db, schemas, trust, events);
         Ok(App { listener, state })
     }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub name: String,
     /// Vietnamese name.
     pub name_vi: String,
+    /// Liaison contact that hit/no-hit references point to.
+    pub contact: String,
 }
 
 /// No relations are navigated through sea-orm; queries join explicitly.

@@ -15,6 +15,7 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_workflow;
 pub mod m20261126_000003_audit;
 mod m20261126_000004_domain;
+pub mod m20261126_000005_investigation;
 pub mod seed;
 
 /// All migrations of ctex, in the order they apply.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_workflow::Migration),
             Box::new(m20261126_000003_audit::Migration),
             Box::new(m20261126_000004_domain::Migration),
+            Box::new(m20261126_000005_investigation::Migration),
         ]
     }
 }

@@ -393,6 +393,11 @@ impl TestEnv {
         keys::mint(self.dir.path(), &TokenSpec::new(agency, sub)).expect("mint token")
     }
 
+    /// A token from a full spec.
+    pub fn token_with(&self, spec: TokenSpec) -> String {
+        keys::mint(self.dir.path(), &spec).expect("mint token")
+    }
+
     /// A server command over this database and trust file; `bin` is [`server_bin!`].
     pub fn server(&self, bin: impl AsRef<OsStr>) -> ServerBuilder {
         ServerBuilder::new(bin, &self.db.url, &self.trust_path())
@@ -876,4 +881,155 @@ pub async fn add_party(app: &TestApp, token: &str, input: Value) -> (String, Str
             .unwrap_or_else(|| panic!("addParty person: {resp}"))
             .to_string(),
     )
+}
+
+/// A graphql-transport-ws client: connect with a token, subscribe, read events.
+pub struct Subscriber {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+}
+
+/// What a subscriber saw next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WsEvent {
+    /// A `next` message: the payload of subscription `id`.
+    Next {
+        /// Subscription id.
+        id: String,
+        /// `{ data, errors }`.
+        payload: Value,
+    },
+    /// An `error` message for subscription `id`.
+    Error {
+        /// Subscription id.
+        id: String,
+        /// The errors.
+        payload: Value,
+    },
+    /// `complete` for subscription `id`.
+    Complete(String),
+    /// The server closed the connection.
+    Closed,
+}
+
+impl Subscriber {
+    /// Connects to `base` (`http://127.0.0.1:port`) and completes `connection_init` with `token`
+    /// (and `purpose`). Fails if the server refuses the connection.
+    pub async fn connect(
+        base: &str,
+        token: &str,
+        purpose: Option<&str>,
+    ) -> anyhow::Result<Subscriber> {
+        use futures::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+        let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request()?;
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let mut payload = json!({ "Authorization": format!("Bearer {token}") });
+        if let Some(p) = purpose {
+            payload["X-Access-Purpose"] = json!(p);
+        }
+        socket
+            .send(Message::Text(
+                json!({ "type": "connection_init", "payload": payload })
+                    .to_string()
+                    .into(),
+            ))
+            .await?;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), socket.next()).await? {
+                Some(Ok(Message::Text(text))) => {
+                    let v: Value = serde_json::from_str(&text)?;
+                    match v["type"].as_str() {
+                        Some("connection_ack") => return Ok(Subscriber { socket, next_id: 0 }),
+                        Some("ping") => {
+                            socket
+                                .send(Message::Text(json!({ "type": "pong" }).to_string().into()))
+                                .await?;
+                        }
+                        _ => anyhow::bail!("connection refused: {v}"),
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None => {
+                    anyhow::bail!("connection closed during init")
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Starts a subscription; returns its id.
+    pub async fn subscribe(&mut self, query: &str, variables: Value) -> anyhow::Result<String> {
+        use futures::SinkExt;
+        use tokio_tungstenite::tungstenite::Message;
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let msg = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.socket
+            .send(Message::Text(msg.to_string().into()))
+            .await?;
+        Ok(id)
+    }
+
+    /// The next event within `timeout` (`None` when nothing came).
+    pub async fn next(&mut self, timeout: Duration) -> Option<WsEvent> {
+        use futures::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let msg = match tokio::time::timeout(left, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => {
+                    return Some(WsEvent::Closed);
+                }
+                Ok(Some(Ok(Message::Text(text)))) => text,
+                Ok(Some(Ok(_))) => continue,
+            };
+            let v: Value = serde_json::from_str(&msg).unwrap_or_default();
+            let id = v["id"].as_str().unwrap_or_default().to_string();
+            match v["type"].as_str() {
+                Some("next") => {
+                    return Some(WsEvent::Next {
+                        id,
+                        payload: v["payload"].clone(),
+                    });
+                }
+                Some("error") => {
+                    return Some(WsEvent::Error {
+                        id,
+                        payload: v["payload"].clone(),
+                    });
+                }
+                Some("complete") => return Some(WsEvent::Complete(id)),
+                Some("ping") => {
+                    let _ = self
+                        .socket
+                        .send(Message::Text(json!({ "type": "pong" }).to_string().into()))
+                        .await;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Every `next` payload that arrives within `window`.
+    pub async fn drain(&mut self, window: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(WsEvent::Next { payload, .. }) => out.push(payload),
+                Some(WsEvent::Closed) | None => return out,
+                Some(_) => {}
+            }
+        }
+    }
 }

@@ -90,13 +90,26 @@ pub(crate) async fn append(
     actor: &Actor,
     events: Vec<PendingEvent>,
 ) -> Result<(), DbErr> {
-    if events.is_empty() {
+    append_many(conn, vec![(actor.clone(), events)]).await
+}
+
+/// Appends the events of several requests at once (one head lock, multi-row inserts), inside
+/// the caller's transaction: the group commit of concurrent requests' reads.
+pub(crate) async fn append_many(
+    conn: &impl ConnectionTrait,
+    batches: Vec<(Actor, Vec<PendingEvent>)>,
+) -> Result<(), DbErr> {
+    let total: usize = batches.iter().map(|(_, e)| e.len()).sum();
+    if total == 0 {
         return Ok(());
     }
     let (mut seq, mut prev) = lock_head(conn).await?;
     let at = crate::store::now();
-    let mut rows: Vec<audit_event::Model> = Vec::with_capacity(events.len());
-    for event in events {
+    let mut rows: Vec<audit_event::Model> = Vec::with_capacity(total);
+    for (actor, event) in batches
+        .iter()
+        .flat_map(|(a, events)| events.iter().map(move |e| (a, e.clone())))
+    {
         seq += 1;
         let mut model = audit_event::Model {
             seq,

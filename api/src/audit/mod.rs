@@ -10,6 +10,7 @@
 //! This module never logs personal data: events hold ids, field names and codes.
 
 pub mod chain;
+pub mod writer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -17,6 +18,7 @@ use std::sync::Mutex;
 use uuid::Uuid;
 
 pub use chain::{VerifyReport, export, verify};
+pub use writer::AuditWriter;
 
 /// Outcome of an audited access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -269,20 +271,17 @@ impl Actor {
     }
 }
 
-/// Writes the request's pending read and denial events in one transaction, before its response
-/// leaves. An error here must withhold the response.
+/// Writes the request's pending read and denial events (group-committed with other requests'),
+/// before its response leaves. An error here must withhold the response.
 pub(crate) async fn flush_reads(
-    db: &sea_orm::DatabaseConnection,
+    writer: &AuditWriter,
     req: &crate::graphql::RequestCtx,
 ) -> anyhow::Result<()> {
     let events = req.audit.take_reads();
     if events.is_empty() {
         return Ok(());
     }
-    let txn = crate::store::begin_write(db).await?;
-    chain::append(&txn, &Actor::of(req), events).await?;
-    txn.commit().await?;
-    Ok(())
+    writer.write(Actor::of(req), events).await
 }
 
 /// Appends the write events of a mutation inside its transaction.

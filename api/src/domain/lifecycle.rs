@@ -264,6 +264,17 @@ pub fn referral_side(to: &str, receiver: bool, sender: bool) -> Result<(), ApiEr
     )))
 }
 
+/// Only the agency holding a record decides on its disclosure.
+pub fn holder_decides(is_holder: bool) -> Result<(), ApiError> {
+    if is_holder {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the agency holding the record decides on its disclosure",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod side_tests {
     use super::*;

@@ -9,14 +9,12 @@ use entities::audit_event;
 
 use super::common::{AGENCY_CODE, DATE_TIME, agency_value, connection, parse_agency, string_list};
 use super::context::RequestCtx;
-use super::input::Input;
-use super::model::{
-    EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, resolve_async,
-};
+use super::input::{Input, page_args, with_page_args};
+use super::model::{EnumValueDef, Guarded, InputDef, ObjectDef, Root, TypeDef, arg, resolve_async};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{RowFacts, Rows};
 use crate::store::audit::{self as store, AuditFilter};
-use crate::store::page::{Cursor, Edge, Page, page_size};
+use crate::store::page::Page;
 
 /// An audit event with the caller's facts about it.
 pub(crate) struct AuditNode {
@@ -86,11 +84,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 "auditEvents",
                 TypeRef::named("AuditEventConnection"),
                 "The audit trail, newest first: oversight sees every agency's events, each other agency its own.",
-                vec![
-                    arg("filter", TypeRef::named("AuditEventFilter"), "Filters."),
-                    arg_default("first", TypeRef::named_nn(TypeRef::INT), "Page size (1-100).", 20),
-                    arg("after", TypeRef::named(TypeRef::STRING), "Continue after this cursor."),
-                ],
+                with_page_args(vec![arg("filter", TypeRef::named("AuditEventFilter"), "Filters.")]),
                 |_, ctx| resolve_async(ctx, |ctx| async move { list(&ctx).await.map(|p| Some(FieldValue::owned_any(p))) }),
             )
             .build(),
@@ -105,10 +99,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
 
 async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<Arc<AuditNode>>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    let input = Input::new(
-        ctx.args.get("filter").and_then(|v| v.object().ok()),
-        "filter",
-    );
+    let input = Input::arg(ctx, "filter");
     input.authorize(req, "AuditEventFilter", &RowFacts::default())?;
     let agency = match input.enum_name("agency")? {
         Some(name) => Some(
@@ -130,36 +121,21 @@ async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<Arc<AuditNode>>> {
         outcome: input.enum_name("outcome")?,
         action: input.enum_name("action")?,
     };
-    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
-    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
-        Some(s) => Some(Cursor::decode(s, "SEQ", "after")?),
-        None => None,
-    };
+    let (first, after) = page_args(ctx, "SEQ")?;
     let page = store::page(&req.read_db, &req.principal, &filter, after.as_ref(), first).await?;
     let me = req.principal.agency.code();
-    Ok(Page {
-        edges: page
-            .edges
-            .into_iter()
-            .map(|e| {
-                let quals = if e.node.agency == me {
-                    Rows::OWN
-                } else {
-                    Rows::NONE
-                };
-                Edge {
-                    cursor: e.cursor,
-                    node: Arc::new(AuditNode {
-                        facts: RowFacts {
-                            quals,
-                            person: None,
-                        },
-                        row: e.node,
-                    }),
-                }
-            })
-            .collect(),
-        has_next: page.has_next,
-        count: page.count,
-    })
+    Ok(page.map(|row| {
+        let quals = if row.agency == me {
+            Rows::OWN
+        } else {
+            Rows::NONE
+        };
+        Arc::new(AuditNode {
+            facts: RowFacts {
+                quals,
+                person: None,
+            },
+            row,
+        })
+    }))
 }

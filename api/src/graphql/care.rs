@@ -7,19 +7,18 @@ use std::sync::Arc;
 use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
-use super::case::{CaseNode, countries, load_fresh};
+use super::case::{CaseNode, countries, load_fresh, load_named};
 use super::common::{AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value};
-use super::context::RequestCtx;
-use super::input::{Input, MAX_SHORT, MAX_TEXT};
+use super::input::{MAX_SHORT, MAX_TEXT};
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
     resolve_async,
 };
-use super::person::PersonNode;
+use super::person::{PersonNode, load_person};
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
 use crate::domain::{CaseEventKind, DomainEnum, Service};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::policy::{RowFacts, Rows};
 use crate::store::care::{self as store, EventView, NewEvent, NewSupport, SupportView};
 
@@ -197,18 +196,9 @@ pub(crate) fn types() -> Vec<TypeDef> {
 }
 
 async fn add_support(ctx: &ResolverContext<'_>) -> ApiResult<SupportNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let person_id = input.required_id("personId")?;
-    let person = crate::store::person::by_ids(&req.db, &req.principal, &[person_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            req.audit.not_found("Person", person_id);
-            ApiError::NotFound("person")
-        })?;
+    let person = load_person(req, person_id).await?;
     // The new service is the caller's own record about a person it may see.
     let facts = RowFacts {
         quals: Rows::OWN | person.facts.quals,
@@ -248,22 +238,18 @@ async fn add_support(ctx: &ResolverContext<'_>) -> ApiResult<SupportNode> {
         },
     )
     .await?;
-    store::support_of(&req.db, &req.principal, &[person_id])
-        .await?
-        .into_iter()
-        .find(|x| x.row.id == id)
-        .map(Arc::new)
-        .ok_or(ApiError::NotFound("support service"))
+    write::reload(
+        store::support_of(&req.db, &req.principal, &[person_id]),
+        |x| x.row.id == id,
+        "support service",
+    )
+    .await
 }
 
 async fn add_event(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let case_id = input.required_id("caseId")?;
-    let case = load_fresh(req, case_id)
-        .await
-        .inspect_err(|_| req.audit.not_found("Case", case_id))?;
+    let case = load_named(req, case_id).await?;
     authorize_row(req, "Mutation", "addCaseEvent", &case.facts)?;
     input.authorize(req, "AddCaseEventInput", &case.facts)?;
     let country = match input.string("country", 8)? {

@@ -12,7 +12,7 @@ use super::common::{
     parse_agency, string_list,
 };
 use super::context::RequestCtx;
-use super::input::{self, Input, MAX_SHORT, MAX_TEXT};
+use super::input::{self, Input, MAX_SHORT, MAX_TEXT, with_page_args};
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, domain_enum, load_list,
     resolve_async, sort_enum,
@@ -26,7 +26,6 @@ use crate::domain::{
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{RowFacts, table};
 use crate::store::case::{self as store, CaseFilter, CaseSort, CaseView, NewCase};
-use crate::store::page::{Cursor, page_size};
 
 /// Parent value of `Case` fields.
 pub(crate) type CaseNode = Arc<CaseView>;
@@ -383,7 +382,7 @@ fn root() -> Vec<TypeDef> {
                 "cases",
                 TypeRef::named("CaseConnection"),
                 "Cases in your scope, a page at a time.",
-                vec![
+                with_page_args(vec![
                     arg("filter", TypeRef::named("CaseFilter"), "Filters."),
                     arg_default(
                         "sort",
@@ -391,18 +390,7 @@ fn root() -> Vec<TypeDef> {
                         "Order.",
                         Value::Enum(async_graphql::Name::new("CREATED")),
                     ),
-                    arg_default(
-                        "first",
-                        TypeRef::named_nn(TypeRef::INT),
-                        "Page size (1-100).",
-                        20,
-                    ),
-                    arg(
-                        "after",
-                        TypeRef::named(TypeRef::STRING),
-                        "Continue after this cursor.",
-                    ),
-                ],
+                ]),
                 |_, ctx| {
                     resolve_async(ctx, |ctx| async move {
                         list_cases(&ctx)
@@ -453,10 +441,7 @@ fn root() -> Vec<TypeDef> {
 
 async fn list_cases(ctx: &ResolverContext<'_>) -> ApiResult<crate::store::page::Page<CaseNode>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    let filter_input = Input::new(
-        ctx.args.get("filter").and_then(|v| v.object().ok()),
-        "filter",
-    );
+    let filter_input = Input::arg(ctx, "filter");
     filter_input.authorize(req, "CaseFilter", &RowFacts::default())?;
     let sort_name = ctx
         .args
@@ -466,11 +451,7 @@ async fn list_cases(ctx: &ResolverContext<'_>) -> ApiResult<crate::store::page::
     let sort =
         CaseSort::parse(&sort_name).ok_or_else(|| ApiError::bad_input("sort", "unknown sort"))?;
     super::authorize_enum(req, "CaseSort", &sort_name)?;
-    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
-    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
-        Some(s) => Some(Cursor::decode(s, sort.name(), "after")?),
-        None => None,
-    };
+    let (first, after) = input::page_args(ctx, sort.name())?;
     let filter = CaseFilter {
         status: names(filter_input.enumerations::<CaseStatus>("status")?),
         province: non_empty(filter_input.strings("province", 8)?),
@@ -494,18 +475,7 @@ async fn list_cases(ctx: &ResolverContext<'_>) -> ApiResult<crate::store::page::
         first,
     )
     .await?;
-    Ok(crate::store::page::Page {
-        edges: page
-            .edges
-            .into_iter()
-            .map(|e| crate::store::page::Edge {
-                cursor: e.cursor,
-                node: Arc::new(e.node),
-            })
-            .collect(),
-        has_next: page.has_next,
-        count: page.count,
-    })
+    Ok(page.map(Arc::new))
 }
 
 fn names<E: DomainEnum>(v: Vec<E>) -> Option<Vec<String>> {
@@ -644,9 +614,7 @@ fn within_jurisdiction(req: &RequestCtx, province: &str) -> bool {
 }
 
 async fn open_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     input.authorize(req, "OpenCaseInput", &RowFacts::created())?;
     let province = province("input.province", &input.required_string("province", 8)?)?;
     if !within_jurisdiction(req, &province) {
@@ -709,21 +677,29 @@ pub(crate) async fn load_fresh(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<Ca
         .ok_or(ApiError::NotFound("case"))
 }
 
+/// Loads the case a mutation names, from the primary through the caller's scope; when that
+/// fails (for any reason), the attempt is audited as a denied read of the case.
+pub(crate) async fn load_named(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<CaseNode> {
+    load_fresh(req, id)
+        .await
+        .inspect_err(|_| req.audit.not_found("Case", id))
+}
+
+/// Refuses `input.caseId` when it names no case (links whose target the caller names).
+pub(crate) async fn ensure_case_exists(req: &RequestCtx, id: Option<uuid::Uuid>) -> ApiResult<()> {
+    if let Some(case) = id
+        && !store::exists(&req.db, case).await?
+    {
+        return Err(ApiError::bad_input("input.caseId", "is not a case"));
+    }
+    Ok(())
+}
+
 async fn update_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("id")?;
-    let version = input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))?;
-    let current = match load_fresh(req, id).await {
-        Ok(c) => c,
-        Err(e) => {
-            req.audit.not_found("Case", id);
-            return Err(e);
-        }
-    };
+    let version = input.required_version()?;
+    let current = load_named(req, id).await?;
     authorize_row(req, "Mutation", "updateCase", &current.facts)?;
     input.authorize(req, "UpdateCaseInput", &current.facts)?;
     let fields = read_case_fields(&input)?;

@@ -86,6 +86,19 @@ impl Guarded for AgencyRow {
     }
 }
 
+/// The directory row of an agency by its GraphQL code (`POLICE`) or token code (`police`).
+pub(crate) fn agency_row(code: &str) -> Option<AgencyRow> {
+    let agency = parse_agency(code)?;
+    migration::seed::AGENCIES
+        .iter()
+        .find(|(c, _, _)| *c == agency.code())
+        .map(|(_, name, name_vi)| AgencyRow {
+            agency,
+            name,
+            name_vi,
+        })
+}
+
 /// A province of the directory.
 pub(crate) struct ProvinceRow {
     code: &'static str,

@@ -12,8 +12,8 @@ use sea_orm::DatabaseConnection;
 
 use super::loaders::{
     CaseById, EventsByCase, FlagsByCase, HistoryOf, IdentifiersByPerson, IndictmentsByCase,
-    MembersByNetwork, NetworkById, NetworkCaseLinks, PartiesByCase, PartiesByPerson, PersonById,
-    ReferralsByCase, SupportByPerson, VerdictsByCase,
+    LinksByCase, MembersByNetwork, NetworkById, NetworkCaseLinks, PartiesByCase, PartiesByPerson,
+    PersonById, ReferralsByCase, SupportByPerson, VerdictsByCase,
 };
 use crate::audit::AuditBuffer;
 use crate::auth::Principal;
@@ -34,6 +34,8 @@ pub(crate) struct RequestCtx {
     pub(crate) audit: AuditBuffer,
     /// Batch loaders scoped to this caller.
     pub(crate) loaders: Loaders,
+    /// Where mutations announce their changes to subscribers.
+    pub(crate) events: Option<crate::events::EventBus>,
 }
 
 /// The DataLoaders of one request; each applies the caller's scope to every batch.
@@ -54,6 +56,7 @@ pub(crate) struct Loaders {
     pub(crate) events: DataLoader<EventsByCase>,
     pub(crate) flags_of_case: DataLoader<FlagsByCase>,
     pub(crate) referrals_of_case: DataLoader<ReferralsByCase>,
+    pub(crate) links: DataLoader<LinksByCase>,
 }
 
 impl Loaders {
@@ -121,6 +124,10 @@ impl Loaders {
                 p: principal.clone(),
                 db: db.clone(),
             }),
+            links: dl(LinksByCase {
+                p: principal.clone(),
+                db: db.clone(),
+            }),
         }
     }
 }
@@ -143,7 +150,14 @@ impl RequestCtx {
             read_db,
             audit: AuditBuffer::default(),
             loaders,
+            events: None,
         }
+    }
+
+    /// The same context, announcing changes on `events`.
+    pub(crate) fn with_events(mut self, events: crate::events::EventBus) -> RequestCtx {
+        self.events = Some(events);
+        self
     }
 
     /// The context of the request a resolver runs in.

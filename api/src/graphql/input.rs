@@ -7,14 +7,16 @@
 
 use std::str::FromStr;
 
-use async_graphql::dynamic::{ObjectAccessor, ValueAccessor};
+use async_graphql::dynamic::{ObjectAccessor, ResolverContext, TypeRef, ValueAccessor};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::context::RequestCtx;
+use super::model::{ArgDef, arg, arg_default};
 use crate::domain::DomainEnum;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{self, RowFacts, Rule};
+use crate::store::page::{Cursor, page_size};
 
 /// The longest free-text field accepted (summaries, narratives), in characters.
 pub(crate) const MAX_TEXT: usize = 20_000;
@@ -33,6 +35,12 @@ impl<'a> Input<'a> {
     /// Wraps an input object argument; `None` reads as an empty object.
     pub(crate) fn new(obj: Option<ObjectAccessor<'a>>, path: &'static str) -> Input<'a> {
         Input { obj, path }
+    }
+
+    /// Wraps the input object argument `name` (`input`, `filter`) of a field; absent or null, it
+    /// reads as an empty object.
+    pub(crate) fn arg(ctx: &'a ResolverContext<'_>, name: &'static str) -> Input<'a> {
+        Input::new(ctx.args.get(name).and_then(|v| v.object().ok()), name)
     }
 
     fn field(&self, name: &str) -> String {
@@ -271,6 +279,17 @@ impl<'a> Input<'a> {
             .map_err(|_| ApiError::bad_input(self.field(name), "out of range"))
     }
 
+    /// An optional row version (a positive `Int`), such as `caseVersion`.
+    pub(crate) fn version(&self, name: &str) -> ApiResult<Option<i32>> {
+        self.int(name, 1..=i64::from(i32::MAX))
+    }
+
+    /// The required `version` the caller read (stale → `CONFLICT` when written).
+    pub(crate) fn required_version(&self) -> ApiResult<i32> {
+        self.version("version")?
+            .ok_or_else(|| ApiError::bad_input(self.field("version"), "is required"))
+    }
+
     /// An optional id.
     pub(crate) fn id(&self, name: &str) -> ApiResult<Option<Uuid>> {
         let Some(v) = self.get(name) else {
@@ -341,11 +360,34 @@ pub(crate) fn parse_id(s: &str) -> Option<Uuid> {
     Uuid::from_str(s).ok()
 }
 
+/// A connection field's arguments: `args`, then `first` and `after` (read by [`page_args`]).
+pub(crate) fn with_page_args(mut args: Vec<ArgDef>) -> Vec<ArgDef> {
+    args.push(arg_default(
+        "first",
+        TypeRef::named_nn(TypeRef::INT),
+        "Page size (1-100).",
+        20,
+    ));
+    args.push(arg(
+        "after",
+        TypeRef::named(TypeRef::STRING),
+        "Continue after this cursor.",
+    ));
+    args
+}
+
+/// Reads the `first` and `after` arguments of a connection sorted by `sort`.
+pub(crate) fn page_args(ctx: &ResolverContext<'_>, sort: &str) -> ApiResult<(u64, Option<Cursor>)> {
+    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
+    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
+        Some(s) => Some(Cursor::decode(s, sort, "after")?),
+        None => None,
+    };
+    Ok((first, after))
+}
+
 /// Reads a top-level `ID!` argument.
-pub(crate) fn id_arg(
-    ctx: &async_graphql::dynamic::ResolverContext<'_>,
-    name: &str,
-) -> ApiResult<Uuid> {
+pub(crate) fn id_arg(ctx: &ResolverContext<'_>, name: &str) -> ApiResult<Uuid> {
     let s = ctx
         .args
         .get(name)
@@ -356,7 +398,7 @@ pub(crate) fn id_arg(
 
 /// Reads an optional top-level `DateTime` argument.
 pub(crate) fn datetime_arg(
-    ctx: &async_graphql::dynamic::ResolverContext<'_>,
+    ctx: &ResolverContext<'_>,
     name: &str,
 ) -> ApiResult<Option<DateTime<Utc>>> {
     match ctx.args.get(name).filter(|v| !v.is_null()) {

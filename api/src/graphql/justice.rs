@@ -8,13 +8,12 @@ use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 use serde::{Deserialize, Serialize};
 
 use super::common::{AGENCY_CODE, DATE_TIME, agency_value, datetime, enum_value, string_list};
-use super::context::RequestCtx;
 use super::input::{Input, MAX_SHORT};
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
     resolve_async,
 };
-use super::{authorize_row, case::load_fresh, write};
+use super::{authorize_row, case::load_named, write};
 use crate::audit::AuditEntity;
 use crate::domain::lifecycle::CASE;
 use crate::domain::{AppealStatus, DomainEnum, VerdictLevel};
@@ -148,13 +147,9 @@ pub(crate) fn types() -> Vec<TypeDef> {
 }
 
 async fn file_indictment(ctx: &ResolverContext<'_>) -> ApiResult<IndictmentNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let case_id = input.required_id("caseId")?;
-    let case = load_fresh(req, case_id)
-        .await
-        .inspect_err(|_| req.audit.not_found("Case", case_id))?;
+    let case = load_named(req, case_id).await?;
     authorize_row(req, "Mutation", "fileIndictment", &case.facts)?;
     input.authorize(req, "FileIndictmentInput", &case.facts)?;
     let defendant = input.required_id("defendantId")?;
@@ -201,12 +196,12 @@ async fn file_indictment(ctx: &ResolverContext<'_>) -> ApiResult<IndictmentNode>
         })
     })
     .await?;
-    store::indictments_of_cases(&req.db, &req.principal, &[case_id])
-        .await?
-        .into_iter()
-        .find(|i| i.row.id == id)
-        .map(Arc::new)
-        .ok_or(ApiError::NotFound("indictment"))
+    write::reload(
+        store::indictments_of_cases(&req.db, &req.principal, &[case_id]),
+        |i| i.row.id == id,
+        "indictment",
+    )
+    .await
 }
 
 fn read_charges(ctx: &ResolverContext<'_>) -> ApiResult<Vec<Charge>> {
@@ -241,13 +236,9 @@ fn read_charges(ctx: &ResolverContext<'_>) -> ApiResult<Vec<Charge>> {
 }
 
 async fn record_verdict(ctx: &ResolverContext<'_>) -> ApiResult<VerdictNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let case_id = input.required_id("caseId")?;
-    let case = load_fresh(req, case_id)
-        .await
-        .inspect_err(|_| req.audit.not_found("Case", case_id))?;
+    let case = load_named(req, case_id).await?;
     authorize_row(req, "Mutation", "recordVerdict", &case.facts)?;
     input.authorize(req, "RecordVerdictInput", &case.facts)?;
     let defendant = input.required_id("defendantId")?;
@@ -319,10 +310,10 @@ async fn record_verdict(ctx: &ResolverContext<'_>) -> ApiResult<VerdictNode> {
         })
     })
     .await?;
-    store::verdicts_of_cases(&req.db, &req.principal, &[case_id])
-        .await?
-        .into_iter()
-        .find(|v| v.row.id == id)
-        .map(Arc::new)
-        .ok_or(ApiError::NotFound("verdict"))
+    write::reload(
+        store::verdicts_of_cases(&req.db, &req.principal, &[case_id]),
+        |v| v.row.id == id,
+        "verdict",
+    )
+    .await
 }

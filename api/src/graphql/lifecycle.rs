@@ -6,10 +6,10 @@ use std::sync::Arc;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 use entities::status_history;
 
-use super::case::{CaseNode, load_fresh};
+use super::case::{CaseNode, load_fresh, load_named};
 use super::common::{AGENCY_CODE, DATE_TIME, agency_value, datetime};
 use super::context::RequestCtx;
-use super::input::{Input, MAX_SHORT};
+use super::input::MAX_SHORT;
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, load_list, resolve_async,
 };
@@ -87,18 +87,12 @@ pub(crate) fn types() -> Vec<TypeDef> {
 }
 
 async fn move_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("id")?;
-    let version = input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))?;
+    let version = input.required_version()?;
     let to = input.required_enum::<CaseStatus>("to")?.name().to_string();
     let reason = input.string("reason", MAX_SHORT)?;
-    let case = load_fresh(req, id)
-        .await
-        .inspect_err(|_| req.audit.not_found("Case", id))?;
+    let case = load_named(req, id).await?;
     authorize_row(req, "Mutation", "moveCase", &case.facts)?;
     let from = case.row.status.clone();
     CASE.check(req.principal.agency, &from, &to)?;
@@ -119,24 +113,22 @@ async fn move_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
 }
 
 async fn move_identification(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("partyId")?;
-    let version = input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))?;
+    let version = input.required_version()?;
     let to = input
         .required_enum::<IdentificationStatus>("to")?
         .name()
         .to_string();
     let reason = input.string("reason", MAX_SHORT)?;
-    let party = persons::party_by_id(&req.db, &req.principal, id)
-        .await?
-        .ok_or_else(|| {
-            req.audit.not_found("CaseParty", id);
-            ApiError::NotFound("party")
-        })?;
+    let party = write::load_scoped_or_not_found(
+        req,
+        "CaseParty",
+        "party",
+        id,
+        persons::party_by_id(&req.db, &req.principal, id),
+    )
+    .await?;
     authorize_row(req, "Mutation", "moveIdentification", &party.facts)?;
     let from = party.row.identification.clone().ok_or_else(|| ApiError::InvalidTransition {
         message: "this party has no identification to move (suspects and witnesses are not identified)".into(),

@@ -248,3 +248,35 @@ group_loader!(
     crate::store::workflow::referrals_of_cases,
     case_id_or_nil
 );
+
+/// The visible links of each case (a link belongs to both its cases).
+pub(crate) struct LinksByCase {
+    pub(crate) p: Arc<Principal>,
+    pub(crate) db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for LinksByCase {
+    type Value = Arc<Vec<Arc<crate::store::investigate::LinkView>>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::store::investigate::links_of_cases(&self.db, &self.p, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut groups: HashMap<Uuid, Vec<Arc<crate::store::investigate::LinkView>>> =
+            HashMap::new();
+        for row in rows.into_iter().map(Arc::new) {
+            groups
+                .entry(row.row.from_case)
+                .or_default()
+                .push(row.clone());
+            if row.row.to_case != row.row.from_case {
+                groups.entry(row.row.to_case).or_default().push(row);
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| (*k, Arc::new(groups.remove(k).unwrap_or_default())))
+            .collect())
+    }
+}

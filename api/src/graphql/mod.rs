@@ -19,12 +19,15 @@ pub(crate) mod case;
 pub(crate) mod common;
 pub(crate) mod context;
 pub(crate) mod input;
+pub(crate) mod investigate;
 pub(crate) mod justice;
 pub(crate) mod lifecycle;
 pub(crate) mod loaders;
 pub(crate) mod model;
 pub(crate) mod network;
 pub(crate) mod person;
+pub(crate) mod search;
+pub(crate) mod subscription;
 pub(crate) mod tip;
 pub(crate) mod workflow;
 pub(crate) mod write;
@@ -118,6 +121,9 @@ pub(crate) fn model() -> Vec<TypeDef> {
     types.extend(network::types());
     types.extend(care::types());
     types.extend(workflow::types());
+    types.extend(search::types());
+    types.extend(investigate::types());
+    types.extend(subscription::types());
     merge_roots(types)
 }
 
@@ -231,6 +237,12 @@ fn filter(types: Vec<TypeDef>, audience: Audience) -> Vec<TypeDef> {
                     .filter(|v| !governed || allowed(audience, v.rule, name))
                     .collect(),
             },
+            TypeDef::Subscription { fields } => TypeDef::Subscription {
+                fields: fields
+                    .into_iter()
+                    .filter(|f| allowed(audience, f.rule, "Subscription"))
+                    .collect(),
+            },
             scalar => scalar,
         })
         .collect();
@@ -268,6 +280,7 @@ fn filter(types: Vec<TypeDef>, audience: Audience) -> Vec<TypeDef> {
 
 fn size(t: &TypeDef) -> usize {
     match t {
+        TypeDef::Subscription { fields } => fields.len(),
         TypeDef::Object { fields, .. } => fields.len(),
         TypeDef::Input { fields, .. } => fields.len(),
         TypeDef::Enum { values, .. } => values.len(),
@@ -300,6 +313,14 @@ fn reachable(types: &[TypeDef]) -> BTreeSet<&'static str> {
             TypeDef::Input { fields, .. } => {
                 for f in fields {
                     stack.push(leak_name(&f.ty));
+                }
+            }
+            TypeDef::Subscription { fields } => {
+                for f in fields {
+                    stack.push(leak_name(&f.ty));
+                    for a in &f.args {
+                        stack.push(leak_name(&a.ty));
+                    }
                 }
             }
             _ => {}
@@ -426,6 +447,23 @@ pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
                     .description(description)
                     .validator(validator),
             ),
+            TypeDef::Subscription { fields } => {
+                let mut root = async_graphql::dynamic::Subscription::new("Subscription");
+                for f in fields {
+                    let subscribe = f.subscribe.clone();
+                    let mut field =
+                        async_graphql::dynamic::SubscriptionField::new(f.name, f.ty, move |ctx| {
+                            subscribe(ctx)
+                        })
+                        .description(f.description);
+                    for a in f.args {
+                        field = field
+                            .argument(InputValue::new(a.name, a.ty).description(a.description));
+                    }
+                    root = root.field(field);
+                }
+                builder.register(root)
+            }
         };
     }
     Ok(builder.finish()?)
@@ -444,7 +482,9 @@ fn entities(ctx: async_graphql::dynamic::ResolverContext<'_>) -> FieldFuture<'_>
         if reps.len() > 100 {
             return Err(ApiError::bad_input("representations", "at most 100"));
         }
-        let mut out = Vec::with_capacity(reps.len());
+        // Each representation names a type and a key; rows load in one batch per type, through
+        // the caller's scope, and come back in order (null when out of scope).
+        let mut wanted: Vec<(&'static str, Option<uuid::Uuid>, Option<String>)> = Vec::new();
         for rep in reps.iter() {
             let obj = rep
                 .object()
@@ -453,42 +493,151 @@ fn entities(ctx: async_graphql::dynamic::ResolverContext<'_>) -> FieldFuture<'_>
                 .get("__typename")
                 .and_then(|v| v.string().ok())
                 .unwrap_or_default();
+            let ty = ENTITY_TYPES
+                .iter()
+                .find(|t| **t == typename)
+                .copied()
+                .ok_or_else(|| ApiError::bad_input("representations", "unknown entity type"))?;
             let id = obj
                 .get("id")
                 .and_then(|v| v.string().ok())
                 .and_then(input::parse_id);
-            let value = match (typename, id) {
-                ("Case", Some(id)) => req
-                    .loaders
-                    .case
-                    .load_one(id)
-                    .await
-                    .map_err(ApiError::from)?
-                    .map(|c| FieldValue::owned_any(c).with_type("Case")),
-                ("Person", Some(id)) => req
-                    .loaders
-                    .person
-                    .load_one(id)
-                    .await
-                    .map_err(ApiError::from)?
-                    .map(|p| FieldValue::owned_any(p).with_type("Person")),
-                ("Agency", _) => None,
-                (_, _) => None,
+            let code = obj.get("code").and_then(|v| {
+                v.enum_name()
+                    .ok()
+                    .or_else(|| v.string().ok())
+                    .map(str::to_string)
+            });
+            wanted.push((ty, id, code));
+        }
+        let ids = |ty: &str| -> Vec<uuid::Uuid> {
+            wanted
+                .iter()
+                .filter(|w| w.0 == ty)
+                .filter_map(|w| w.1)
+                .collect()
+        };
+        let cases = req
+            .loaders
+            .case
+            .load_many(ids("Case"))
+            .await
+            .map_err(ApiError::from)?;
+        let persons = req
+            .loaders
+            .person
+            .load_many(ids("Person"))
+            .await
+            .map_err(ApiError::from)?;
+        let networks = req
+            .loaders
+            .network
+            .load_many(ids("Network"))
+            .await
+            .map_err(ApiError::from)?;
+        let flags =
+            crate::store::workflow::flags_by_ids(&req.read_db, &req.principal, &ids("VictimFlag"))
+                .await?;
+        let referrals = crate::store::workflow::referrals_by_ids(
+            &req.read_db,
+            &req.principal,
+            &ids("Referral"),
+        )
+        .await?;
+        let mut out = Vec::with_capacity(wanted.len());
+        for (ty, id, code) in wanted {
+            let value = match (ty, id) {
+                ("Case", Some(id)) => cases.get(&id).cloned().map(FieldValue::owned_any),
+                ("Person", Some(id)) => persons.get(&id).cloned().map(FieldValue::owned_any),
+                ("Network", Some(id)) => networks.get(&id).cloned().map(FieldValue::owned_any),
+                ("VictimFlag", Some(id)) => flags
+                    .iter()
+                    .find(|f| f.row.id == id)
+                    .cloned()
+                    .map(|f| FieldValue::owned_any(std::sync::Arc::new(f))),
+                ("Referral", Some(id)) => referrals
+                    .iter()
+                    .find(|r| r.row.id == id)
+                    .cloned()
+                    .map(|r| FieldValue::owned_any(std::sync::Arc::new(r))),
+                ("Agency", _) => code
+                    .as_deref()
+                    .and_then(common::agency_row)
+                    .map(FieldValue::owned_any),
+                _ => None,
             };
             if value.is_none()
                 && let Some(id) = id
             {
-                let entity = if typename == "Person" {
-                    "Person"
-                } else {
-                    "Case"
-                };
-                req.audit.not_found(entity, id);
+                req.audit.not_found(ty, id);
             }
-            out.push(value.unwrap_or(FieldValue::NULL));
+            out.push(value.map(|v| v.with_type(ty)).unwrap_or(FieldValue::NULL));
         }
         Ok(Some(FieldValue::list(out)))
     })
+}
+
+/// The federation entity types ctex resolves (`@key(fields: "id")`, `Agency` by `code`).
+pub const ENTITY_TYPES: [&str; 6] = [
+    "Case",
+    "Person",
+    "Referral",
+    "VictimFlag",
+    "Network",
+    "Agency",
+];
+
+/// One output field of a schema, for tools and tests that walk the whole API (the access matrix
+/// test queries every field as every agency).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogField {
+    /// The object type (`Case`).
+    pub ty: &'static str,
+    /// The field (`summary`).
+    pub field: &'static str,
+    /// The named type it returns (`String`, `CaseParty`).
+    pub returns: String,
+    /// Whether that type is an object (so the field needs a selection).
+    pub object: bool,
+    /// Whether the field takes arguments.
+    pub has_args: bool,
+}
+
+/// Every output field of the schema for `audience`, in declaration order.
+pub fn catalog(audience: Audience) -> Vec<CatalogField> {
+    let types = filter(model(), audience);
+    let objects: BTreeSet<&'static str> = types
+        .iter()
+        .filter(|t| matches!(t, TypeDef::Object { .. }))
+        .map(TypeDef::name)
+        .collect();
+    let mut out = Vec::new();
+    for t in &types {
+        if let TypeDef::Subscription { fields } = t {
+            for f in fields {
+                out.push(CatalogField {
+                    ty: "Subscription",
+                    field: f.name,
+                    object: objects.contains(f.ty.type_name()),
+                    returns: f.ty.type_name().to_string(),
+                    has_args: !f.args.is_empty(),
+                });
+            }
+        }
+        if let TypeDef::Object { name, fields, .. } = t {
+            for f in fields {
+                let returns = f.ty.type_name().to_string();
+                out.push(CatalogField {
+                    ty: name,
+                    field: f.name,
+                    object: objects.contains(returns.as_str()),
+                    returns,
+                    has_args: !f.args.is_empty(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The SDL of a schema: the full one as a Federation v2 subgraph, agency contracts plain.

@@ -61,8 +61,27 @@ pub(crate) struct EnumValueDef {
     pub(crate) rule: Option<Rule>,
 }
 
+/// A subscription resolver as the dynamic schema stores it.
+pub(crate) type SubscribeFn = Arc<
+    dyn for<'a> Fn(ResolverContext<'a>) -> async_graphql::dynamic::SubscriptionFieldFuture<'a>
+        + Send
+        + Sync,
+>;
+
+/// A subscription field (a root field of `Subscription`).
+pub(crate) struct SubscriptionDef {
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) ty: TypeRef,
+    pub(crate) args: Vec<ArgDef>,
+    pub(crate) rule: Option<Rule>,
+    pub(crate) subscribe: SubscribeFn,
+}
+
 /// One GraphQL type.
 pub(crate) enum TypeDef {
+    /// The `Subscription` root.
+    Subscription { fields: Vec<SubscriptionDef> },
     /// An object type.
     Object {
         name: &'static str,
@@ -97,6 +116,7 @@ impl TypeDef {
     /// The type's name.
     pub(crate) fn name(&self) -> &'static str {
         match self {
+            TypeDef::Subscription { .. } => "Subscription",
             TypeDef::Object { name, .. }
             | TypeDef::Input { name, .. }
             | TypeDef::Enum { name, .. }

@@ -6,23 +6,24 @@ use std::sync::Arc;
 use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
-use super::case::{CaseNode, countries, load_fresh};
+use super::case::{CaseNode, countries, load_named};
 use super::common::{
     AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_value, string_list,
 };
 use super::context::RequestCtx;
-use super::input::{Input, MAX_SHORT};
+use super::input::{Input, MAX_SHORT, page_args, with_page_args};
 use super::model::{
-    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, load_linked, load_list,
-    load_one, resolve_async,
+    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, load_linked, load_list, load_one,
+    resolve_async,
 };
+use super::person::load_person;
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
 use crate::domain::{DomainEnum, SuspectRole};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::RowFacts;
 use crate::store::network::{self as store, MemberView, NetworkFilter, NetworkView, NewNetwork};
-use crate::store::page::{Cursor, Edge, Page, page_size};
+use crate::store::page::Page;
 
 /// Parent value of `Network` fields.
 pub(crate) type NetworkNode = Arc<NetworkView>;
@@ -203,16 +204,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 "networks",
                 s("NetworkConnection"),
                 "Rings in your scope, newest first.",
-                vec![
-                    arg("filter", s("NetworkFilter"), "Filters."),
-                    arg_default(
-                        "first",
-                        TypeRef::named_nn(TypeRef::INT),
-                        "Page size (1-100).",
-                        20,
-                    ),
-                    arg("after", s(TypeRef::STRING), "Continue after this cursor."),
-                ],
+                with_page_args(vec![arg("filter", s("NetworkFilter"), "Filters.")]),
                 |_, ctx| {
                     resolve_async(ctx, |ctx| async move {
                         list(&ctx).await.map(|p| Some(FieldValue::owned_any(p)))
@@ -299,52 +291,31 @@ pub(crate) fn types() -> Vec<TypeDef> {
 
 async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<NetworkNode>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    let input = Input::new(
-        ctx.args.get("filter").and_then(|v| v.object().ok()),
-        "filter",
-    );
+    let input = Input::arg(ctx, "filter");
     input.authorize(req, "NetworkFilter", &RowFacts::default())?;
     let filter = NetworkFilter {
         name: input.string("name", 100)?,
         country: input.string("country", 8)?.map(|c| c.to_ascii_uppercase()),
         dismantled: input.boolean("dismantled")?,
     };
-    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
-    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
-        Some(s) => Some(Cursor::decode(s, "CREATED", "after")?),
-        None => None,
-    };
+    let (first, after) = page_args(ctx, "CREATED")?;
     let page = store::page(&req.read_db, &req.principal, &filter, after.as_ref(), first).await?;
-    Ok(Page {
-        edges: page
-            .edges
-            .into_iter()
-            .map(|e| Edge {
-                cursor: e.cursor,
-                node: Arc::new(e.node),
-            })
-            .collect(),
-        has_next: page.has_next,
-        count: page.count,
-    })
+    Ok(page.map(Arc::new))
 }
 
 async fn load(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<NetworkNode> {
-    store::by_ids(&req.db, &req.principal, &[id])
-        .await?
-        .into_iter()
-        .next()
-        .map(Arc::new)
-        .ok_or_else(|| {
-            req.audit.not_found("Network", id);
-            ApiError::NotFound("network")
-        })
+    write::load_scoped_or_not_found(
+        req,
+        "Network",
+        "network",
+        id,
+        store::by_ids(&req.db, &req.principal, &[id]),
+    )
+    .await
 }
 
 async fn create(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     input.authorize(req, "CreateNetworkInput", &RowFacts::created())?;
     let new = NewNetwork {
         name: input.required_string("name", MAX_SHORT)?,
@@ -356,9 +327,7 @@ async fn create(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
     for name in input.enum_names("caseIds").unwrap_or_default() {
         let id = super::input::parse_id(&name)
             .ok_or_else(|| ApiError::bad_input("input.caseIds", "is not a list of IDs"))?;
-        let case = load_fresh(req, id)
-            .await
-            .inspect_err(|_| req.audit.not_found("Case", id))?;
+        let case = load_named(req, id).await?;
         authorize_row(req, "Mutation", "linkNetworkCase", &case.facts)?;
         cases.push(id);
     }
@@ -382,21 +351,12 @@ async fn create(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
 }
 
 async fn add_member(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let network_id = input.required_id("networkId")?;
     let network = load(req, network_id).await?;
     authorize_row(req, "Mutation", "addNetworkMember", &network.facts)?;
     let person_id = input.required_id("personId")?;
-    crate::store::person::by_ids(&req.db, &req.principal, &[person_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            req.audit.not_found("Person", person_id);
-            ApiError::NotFound("person")
-        })?;
+    load_person(req, person_id).await?;
     let role = input
         .required_enum::<SuspectRole>("role")?
         .name()
@@ -423,16 +383,12 @@ async fn add_member(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
 }
 
 async fn link_case(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let network_id = input.required_id("networkId")?;
     let network = load(req, network_id).await?;
     authorize_row(req, "Mutation", "linkNetworkCase", &network.facts)?;
     let case_id = input.required_id("caseId")?;
-    load_fresh(req, case_id)
-        .await
-        .inspect_err(|_| req.audit.not_found("Case", case_id))?;
+    load_named(req, case_id).await?;
     let principal = req.principal.clone();
     write::transact(req, "linkNetworkCase", None, input.provided(), move |txn| {
         Box::pin(async move {
@@ -449,13 +405,9 @@ async fn link_case(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
 }
 
 async fn dismantle(ctx: &ResolverContext<'_>) -> ApiResult<NetworkNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("id")?;
-    let version = input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))?;
+    let version = input.required_version()?;
     let network = load(req, id).await?;
     authorize_row(req, "Mutation", "dismantleNetwork", &network.facts)?;
     let at = input

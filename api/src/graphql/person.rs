@@ -482,42 +482,23 @@ pub(crate) fn read_person(input: &Input<'_>) -> ApiResult<NewPerson> {
     })
 }
 
-/// Reloads a party through the caller's scope after a write.
-async fn load_party(req: &RequestCtx, id: uuid::Uuid, case_id: uuid::Uuid) -> ApiResult<PartyNode> {
-    store::parties_of_cases(&req.db, &req.principal, &[case_id])
-        .await?
-        .into_iter()
-        .find(|p| p.row.id == id)
-        .map(Arc::new)
-        .ok_or(ApiError::NotFound("party"))
-}
-
-async fn load_person(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<PersonNode> {
-    match store::by_ids(&req.db, &req.principal, &[id])
-        .await?
-        .into_iter()
-        .next()
-    {
-        Some(p) => Ok(Arc::new(p)),
-        None => {
-            req.audit.not_found("Person", id);
-            Err(ApiError::NotFound("person"))
-        }
-    }
+/// Loads the person a mutation names, through the caller's scope (`NOT_FOUND`, audited, when
+/// absent or out of scope).
+pub(crate) async fn load_person(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<PersonNode> {
+    write::load_scoped_or_not_found(
+        req,
+        "Person",
+        "person",
+        id,
+        store::by_ids(&req.db, &req.principal, &[id]),
+    )
+    .await
 }
 
 async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let case_id = input.required_id("caseId")?;
-    let case = match super::case::load_fresh(req, case_id).await {
-        Ok(c) => c,
-        Err(e) => {
-            req.audit.not_found("Case", case_id);
-            return Err(e);
-        }
-    };
+    let case = super::case::load_named(req, case_id).await?;
     authorize_row(req, "Mutation", "addParty", &case.facts)?;
     let role = input.required_enum::<PartyRole>("role")?;
     let suspect = role == PartyRole::Suspect;
@@ -590,7 +571,7 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
             }
         }
     }
-    let case_version = input.int("caseVersion", 1..=i64::from(i32::MAX))?;
+    let case_version = input.version("caseVersion")?;
     let age = input.int("ageAtExploitation", 0..=120)?;
     let dob = match (&existing, &new_person) {
         (Some(p), _) => p.row.date_of_birth,
@@ -646,13 +627,16 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         })
     })
     .await?;
-    load_party(req, id, case_id).await
+    write::reload(
+        store::parties_of_cases(&req.db, &req.principal, &[case_id]),
+        |p| p.row.id == id,
+        "party",
+    )
+    .await
 }
 
 async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let person_id = input.required_id("personId")?;
     let person = load_person(req, person_id).await?;
     authorize_row(req, "Mutation", "addIdentifier", &person.facts)?;
@@ -680,7 +664,7 @@ async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> 
         platform: normalized.platform,
         verified: input.boolean("verified")?.unwrap_or(false),
     };
-    let person_version = input.int("personVersion", 1..=i64::from(i32::MAX))?;
+    let person_version = input.version("personVersion")?;
     let key = write::key_of(&input)?;
     let principal = req.principal.clone();
     let id = write::transact(req, "addIdentifier", key, input.provided(), move |txn| {
@@ -695,10 +679,10 @@ async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> 
         })
     })
     .await?;
-    store::identifiers_of_persons(&req.db, &req.principal, &[person_id])
-        .await?
-        .into_iter()
-        .find(|i| i.row.id == id)
-        .map(Arc::new)
-        .ok_or(ApiError::NotFound("identifier"))
+    write::reload(
+        store::identifiers_of_persons(&req.db, &req.principal, &[person_id]),
+        |i| i.row.id == id,
+        "identifier",
+    )
+    .await
 }

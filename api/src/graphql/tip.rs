@@ -6,15 +6,15 @@ use std::sync::Arc;
 use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
-use super::case::province;
+use super::case::{ensure_case_exists, province};
 use super::common::{
     AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_value, parse_agency,
 };
 use super::context::RequestCtx;
-use super::input::{Input, MAX_SHORT, MAX_TEXT};
+use super::input::{Input, MAX_SHORT, MAX_TEXT, page_args, with_page_args};
 use super::model::{
-    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, domain_enum, load_list,
-    load_one, resolve_async,
+    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
+    resolve_async,
 };
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
@@ -22,7 +22,7 @@ use crate::domain::lifecycle::TIP;
 use crate::domain::{DomainEnum, TipChannel, TipStatus, Urgency};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::RowFacts;
-use crate::store::page::{Cursor, Edge, Page, page_size};
+use crate::store::page::Page;
 use crate::store::tip::{self as store, NewTip, TipFilter, TipView};
 
 /// Parent value of `Tip` fields.
@@ -212,16 +212,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 "tips",
                 s("TipConnection"),
                 "Tips in your scope, newest first.",
-                vec![
-                    arg("filter", s("TipFilter"), "Filters."),
-                    arg_default(
-                        "first",
-                        TypeRef::named_nn(TypeRef::INT),
-                        "Page size (1-100).",
-                        20,
-                    ),
-                    arg("after", s(TypeRef::STRING), "Continue after this cursor."),
-                ],
+                with_page_args(vec![arg("filter", s("TipFilter"), "Filters.")]),
                 |_, ctx| {
                     resolve_async(ctx, |ctx| async move {
                         list(&ctx).await.map(|p| Some(FieldValue::owned_any(p)))
@@ -280,10 +271,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
 
 async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<TipNode>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    let input = Input::new(
-        ctx.args.get("filter").and_then(|v| v.object().ok()),
-        "filter",
-    );
+    let input = Input::arg(ctx, "filter");
     input.authorize(req, "TipFilter", &RowFacts::default())?;
     let filter = TipFilter {
         channel: input
@@ -296,24 +284,9 @@ async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<TipNode>> {
         received_from: input.datetime("receivedFrom")?,
         received_to: input.datetime("receivedTo")?,
     };
-    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
-    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
-        Some(s) => Some(Cursor::decode(s, "RECEIVED", "after")?),
-        None => None,
-    };
+    let (first, after) = page_args(ctx, "RECEIVED")?;
     let page = store::page(&req.read_db, &req.principal, &filter, after.as_ref(), first).await?;
-    Ok(Page {
-        edges: page
-            .edges
-            .into_iter()
-            .map(|e| Edge {
-                cursor: e.cursor,
-                node: Arc::new(e.node),
-            })
-            .collect(),
-        has_next: page.has_next,
-        count: page.count,
-    })
+    Ok(page.map(Arc::new))
 }
 
 async fn statistics(ctx: &ResolverContext<'_>) -> ApiResult<Vec<ChannelRow>> {
@@ -328,21 +301,18 @@ async fn statistics(ctx: &ResolverContext<'_>) -> ApiResult<Vec<ChannelRow>> {
 }
 
 async fn load(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<TipNode> {
-    store::by_ids(&req.db, &req.principal, &[id])
-        .await?
-        .into_iter()
-        .next()
-        .map(Arc::new)
-        .ok_or_else(|| {
-            req.audit.not_found("Tip", id);
-            ApiError::NotFound("tip")
-        })
+    write::load_scoped_or_not_found(
+        req,
+        "Tip",
+        "tip",
+        id,
+        store::by_ids(&req.db, &req.principal, &[id]),
+    )
+    .await
 }
 
 async fn record(ctx: &ResolverContext<'_>) -> ApiResult<TipNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     input.authorize(req, "RecordTipInput", &RowFacts::created())?;
     let province = match input.string("province", 8)? {
         Some(p) => Some(province("input.province", &p)?),
@@ -381,13 +351,9 @@ async fn record(ctx: &ResolverContext<'_>) -> ApiResult<TipNode> {
 }
 
 async fn move_tip(ctx: &ResolverContext<'_>) -> ApiResult<TipNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("id")?;
-    let version = input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))?;
+    let version = input.required_version()?;
     let to = input.required_enum::<TipStatus>("to")?;
     let tip = load(req, id).await?;
     authorize_row(req, "Mutation", "moveTip", &tip.facts)?;
@@ -413,9 +379,7 @@ async fn move_tip(ctx: &ResolverContext<'_>) -> ApiResult<TipNode> {
         let case = case_id.ok_or_else(|| {
             ApiError::bad_input("input.caseId", "is required when a case was opened")
         })?;
-        if !crate::store::case::exists(&req.db, case).await? {
-            return Err(ApiError::bad_input("input.caseId", "is not a case"));
-        }
+        ensure_case_exists(req, Some(case)).await?;
     }
     let reason = input.string("reason", MAX_SHORT)?;
     let principal = req.principal.clone();

@@ -9,16 +9,17 @@ use std::sync::Arc;
 use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
-use super::case::{CaseNode, countries};
+use super::case::{CaseNode, countries, ensure_case_exists};
 use super::common::{
     AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_list, enum_value, parse_agency,
 };
 use super::context::RequestCtx;
-use super::input::{Input, MAX_SHORT, MAX_TEXT};
+use super::input::{Input, MAX_SHORT, MAX_TEXT, page_args, with_page_args};
 use super::model::{
-    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, arg_default, domain_enum, load_list,
-    load_one, resolve_async,
+    Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
+    resolve_async,
 };
+use super::person::load_person;
 use super::{authorize_row, write};
 use crate::audit::AuditEntity;
 use crate::domain::lifecycle::{FLAG, REFERRAL, referral_side};
@@ -28,7 +29,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::policy::{RowFacts, Rows};
-use crate::store::page::{Cursor, Edge, Page, page_size};
+use crate::store::page::Page;
 use crate::store::workflow::{
     self as store, Direction, FlagChange, FlagView, NewFlag, NewReferral, ReferralView,
 };
@@ -179,13 +180,13 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .field("reason", s(TypeRef::STRING), "Why (declining, revoking) or the outcome (completing).")
             .build(),
         ObjectDef::<Root>::new("Query", "")
-            .field("flags", s("VictimFlagConnection"), "Embassy flags in your scope, newest first.", vec![arg("status", s("FlagStatus"), "Only this status."), arg_default("first", TypeRef::named_nn(TypeRef::INT), "Page size (1-100).", 20), arg("after", s(TypeRef::STRING), "Continue after this cursor.")], |_, ctx| {
+            .field("flags", s("VictimFlagConnection"), "Embassy flags in your scope, newest first.", with_page_args(vec![arg("status", s("FlagStatus"), "Only this status.")]), |_, ctx| {
                 resolve_async(ctx, |ctx| async move { list_flags(&ctx).await.map(|p| Some(FieldValue::owned_any(p))) })
             })
-            .field("referrals", s("ReferralConnection"), "Referrals your agency sent or received, newest first.", vec![arg("received", s(TypeRef::BOOLEAN), "Only received (true) or only sent (false)."), arg("status", s("ReferralStatus"), "Only this status."), arg_default("first", TypeRef::named_nn(TypeRef::INT), "Page size (1-100).", 20), arg("after", s(TypeRef::STRING), "Continue after this cursor.")], |_, ctx| {
+            .field("referrals", s("ReferralConnection"), "Referrals your agency sent or received, newest first.", with_page_args(vec![arg("received", s(TypeRef::BOOLEAN), "Only received (true) or only sent (false)."), arg("status", s("ReferralStatus"), "Only this status.")]), |_, ctx| {
                 resolve_async(ctx, |ctx| async move { list_referrals(&ctx, false).await.map(|p| Some(FieldValue::owned_any(p))) })
             })
-            .field("overdueReferrals", s("ReferralConnection"), "Referrals still unanswered after their due date, sent or received by your agency.", vec![arg("received", s(TypeRef::BOOLEAN), "Only received (true) or only sent (false)."), arg_default("first", TypeRef::named_nn(TypeRef::INT), "Page size (1-100).", 20), arg("after", s(TypeRef::STRING), "Continue after this cursor.")], |_, ctx| {
+            .field("overdueReferrals", s("ReferralConnection"), "Referrals still unanswered after their due date, sent or received by your agency.", with_page_args(vec![arg("received", s(TypeRef::BOOLEAN), "Only received (true) or only sent (false).")]), |_, ctx| {
                 resolve_async(ctx, |ctx| async move { list_referrals(&ctx, true).await.map(|p| Some(FieldValue::owned_any(p))) })
             })
             .build(),
@@ -232,40 +233,16 @@ pub(crate) fn types() -> Vec<TypeDef> {
     types
 }
 
-fn page_args(ctx: &ResolverContext<'_>) -> ApiResult<(u64, Option<Cursor>)> {
-    let first = page_size(ctx.args.get("first").and_then(|v| v.i64().ok()))?;
-    let after = match ctx.args.get("after").and_then(|v| v.string().ok()) {
-        Some(s) => Some(Cursor::decode(s, "CREATED", "after")?),
-        None => None,
-    };
-    Ok((first, after))
-}
-
-fn arc_page<T>(page: Page<T>) -> Page<Arc<T>> {
-    Page {
-        edges: page
-            .edges
-            .into_iter()
-            .map(|e| Edge {
-                cursor: e.cursor,
-                node: Arc::new(e.node),
-            })
-            .collect(),
-        has_next: page.has_next,
-        count: page.count,
-    }
-}
-
 async fn list_flags(ctx: &ResolverContext<'_>) -> ApiResult<Page<FlagNode>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
     let status = ctx
         .args
         .get("status")
         .and_then(|v| v.enum_name().ok().map(str::to_string));
-    let (first, after) = page_args(ctx)?;
-    Ok(arc_page(
-        store::flags_page(&req.read_db, &req.principal, status, after.as_ref(), first).await?,
-    ))
+    let (first, after) = page_args(ctx, "CREATED")?;
+    let page =
+        store::flags_page(&req.read_db, &req.principal, status, after.as_ref(), first).await?;
+    Ok(page.map(Arc::new))
 }
 
 async fn list_referrals(ctx: &ResolverContext<'_>, overdue: bool) -> ApiResult<Page<ReferralNode>> {
@@ -279,56 +256,45 @@ async fn list_referrals(ctx: &ResolverContext<'_>, overdue: bool) -> ApiResult<P
         .args
         .get("status")
         .and_then(|v| v.enum_name().ok().map(str::to_string));
-    let (first, after) = page_args(ctx)?;
+    let (first, after) = page_args(ctx, "CREATED")?;
     let overdue_at = overdue.then(crate::store::now);
-    Ok(arc_page(
-        store::referrals_page(
-            &req.read_db,
-            &req.principal,
-            direction,
-            status,
-            overdue_at,
-            after.as_ref(),
-            first,
-        )
-        .await?,
-    ))
+    let page = store::referrals_page(
+        &req.read_db,
+        &req.principal,
+        direction,
+        status,
+        overdue_at,
+        after.as_ref(),
+        first,
+    )
+    .await?;
+    Ok(page.map(Arc::new))
 }
 
 async fn load_flag(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<FlagNode> {
-    store::flags_by_ids(&req.db, &req.principal, &[id])
-        .await?
-        .into_iter()
-        .next()
-        .map(Arc::new)
-        .ok_or_else(|| {
-            req.audit.not_found("VictimFlag", id);
-            ApiError::NotFound("flag")
-        })
+    write::load_scoped_or_not_found(
+        req,
+        "VictimFlag",
+        "flag",
+        id,
+        store::flags_by_ids(&req.db, &req.principal, &[id]),
+    )
+    .await
 }
 
 async fn load_referral(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<ReferralNode> {
-    store::referrals_by_ids(&req.db, &req.principal, &[id])
-        .await?
-        .into_iter()
-        .next()
-        .map(Arc::new)
-        .ok_or_else(|| {
-            req.audit.not_found("Referral", id);
-            ApiError::NotFound("referral")
-        })
-}
-
-fn version(input: &Input<'_>) -> ApiResult<i32> {
-    input
-        .int("version", 1..=i64::from(i32::MAX))?
-        .ok_or_else(|| ApiError::bad_input("input.version", "is required"))
+    write::load_scoped_or_not_found(
+        req,
+        "Referral",
+        "referral",
+        id,
+        store::referrals_by_ids(&req.db, &req.principal, &[id]),
+    )
+    .await
 }
 
 async fn flag(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     input.authorize(req, "FlagSuspectedVictimInput", &RowFacts::created())?;
     let (existing, new_person) = match (input.id("personId")?, input.object("person")?) {
         (Some(_), Some(_)) => {
@@ -343,19 +309,7 @@ async fn flag(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
                 "give personId or person",
             ));
         }
-        (Some(id), None) => {
-            let person = crate::store::person::by_ids(&req.db, &req.principal, &[id])
-                .await?
-                .into_iter()
-                .next();
-            (
-                Some(person.map(|p| p.row.id).ok_or_else(|| {
-                    req.audit.not_found("Person", id);
-                    ApiError::NotFound("person")
-                })?),
-                None,
-            )
-        }
+        (Some(id), None) => (Some(load_person(req, id).await?.row.id), None),
         (None, Some(p)) => {
             let facts = RowFacts {
                 quals: Rows::OWN | Rows::OWN_FLAG,
@@ -376,11 +330,7 @@ async fn flag(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
     .next()
     .unwrap_or_default();
     let case_id = input.id("caseId")?;
-    if let Some(case) = case_id
-        && !crate::store::case::exists(&req.db, case).await?
-    {
-        return Err(ApiError::bad_input("input.caseId", "is not a case"));
-    }
+    ensure_case_exists(req, case_id).await?;
     let mut new = NewFlag {
         mission: input.required_string("mission", MAX_SHORT)?,
         host_country: host,
@@ -425,7 +375,7 @@ async fn flag_move(
     change: FlagChange,
 ) -> ApiResult<FlagNode> {
     let id = input.required_id("id")?;
-    let version = version(input)?;
+    let version = input.required_version()?;
     let flag = load_flag(req, id).await?;
     authorize_row(req, "Mutation", operation, &flag.facts)?;
     let from = flag.row.status.clone();
@@ -452,9 +402,7 @@ async fn flag_move(
 }
 
 async fn request_verification(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let change = FlagChange {
         verification_status: Some("REQUESTED".into()),
         requested: true,
@@ -471,9 +419,7 @@ async fn request_verification(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> 
 }
 
 async fn record_verification(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let confirmed = input
         .boolean("confirmed")?
         .ok_or_else(|| ApiError::bad_input("input.confirmed", "is required"))?;
@@ -501,16 +447,10 @@ async fn record_verification(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
 }
 
 async fn move_flag(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let to = input.required_enum::<FlagStatus>("to")?;
     let case_id = input.id("caseId")?;
-    if let Some(case) = case_id
-        && !crate::store::case::exists(&req.db, case).await?
-    {
-        return Err(ApiError::bad_input("input.caseId", "is not a case"));
-    }
+    ensure_case_exists(req, case_id).await?;
     flag_move(
         req,
         "moveFlag",
@@ -525,18 +465,9 @@ async fn move_flag(ctx: &ResolverContext<'_>) -> ApiResult<FlagNode> {
 }
 
 async fn send_referral(ctx: &ResolverContext<'_>) -> ApiResult<ReferralNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let person_id = input.required_id("personId")?;
-    let person = crate::store::person::by_ids(&req.db, &req.principal, &[person_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            req.audit.not_found("Person", person_id);
-            ApiError::NotFound("person")
-        })?;
+    let person = load_person(req, person_id).await?;
     let facts = RowFacts {
         quals: Rows::OWN,
         person: person.facts.person.clone(),
@@ -582,11 +513,7 @@ async fn send_referral(ctx: &ResolverContext<'_>) -> ApiResult<ReferralNode> {
         ));
     }
     let case_id = input.id("caseId")?;
-    if let Some(case) = case_id
-        && !crate::store::case::exists(&req.db, case).await?
-    {
-        return Err(ApiError::bad_input("input.caseId", "is not a case"));
-    }
+    ensure_case_exists(req, case_id).await?;
     let due_at = input
         .datetime("dueAt")?
         .unwrap_or_else(|| crate::store::now() + chrono::Duration::days(DEFAULT_REFERRAL_DAYS));
@@ -622,11 +549,9 @@ async fn answer(
     operation: &'static str,
     to: ReferralStatus,
 ) -> ApiResult<ReferralNode> {
-    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    write::ensure_writable(req)?;
-    let input = Input::new(ctx.args.get("input").and_then(|v| v.object().ok()), "input");
+    let (req, input) = write::mutation_input(ctx)?;
     let id = input.required_id("id")?;
-    let version = version(&input)?;
+    let version = input.required_version()?;
     let referral = load_referral(req, id).await?;
     authorize_row(req, "Mutation", operation, &referral.facts)?;
     let me = req.principal.agency.code();

@@ -1,19 +1,26 @@
 //! The one way mutations write: a transaction, the idempotency key, the audit events of the
 //! write, and a commit, in that order.
 //!
-//! A mutation body runs inside [`transact`] and returns the id of the row it produced. If the
-//! call carries an `idempotencyKey` already used by the caller's agency for the same operation,
-//! the body does not run and the first result's id is returned. Nothing is written unless
-//! everything commits together.
+//! A mutation starts with [`mutation_input`] (the caller's context, refused for read-only
+//! tokens, and its `input`), loads the rows it names through the caller's scope (cases with
+//! `case::load_named`, other rows with [`load_scoped_or_not_found`]), and its body runs inside
+//! [`transact`] and returns the id of the row it produced. If the call carries an
+//! `idempotencyKey` already used by the caller's agency for the same operation, the body does not
+//! run and the first result's id is returned. Nothing is written unless everything commits
+//! together. The response is reloaded through the caller's scope ([`reload`] for a row found
+//! among its parent's).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
+use async_graphql::dynamic::ResolverContext;
 use sea_orm::DatabaseTransaction;
 
 use uuid::Uuid;
 
 use super::context::RequestCtx;
+use super::input::Input;
 use crate::audit::AuditEntity;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, idempotency};
@@ -71,11 +78,19 @@ where
         }
         return Err(err.into());
     }
+    let events = crate::events::events_of(operation, id, None);
+    let after_commit = match &req.events {
+        Some(bus) => bus.announce_in(&txn, &events).await?,
+        None => Vec::new(),
+    };
     if let Err(err) = crate::audit::append_writes(&txn, req).await {
         req.audit.discard_writes();
         return Err(err);
     }
     txn.commit().await?;
+    if let Some(bus) = &req.events {
+        bus.send_local(after_commit);
+    }
     Ok(id)
 }
 
@@ -87,4 +102,44 @@ pub(crate) fn ensure_writable(req: &RequestCtx) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// The prelude of every mutation: the caller's context (a read-only token is refused before any
+/// work) and the `input` argument.
+pub(crate) fn mutation_input<'a>(
+    ctx: &'a ResolverContext<'_>,
+) -> ApiResult<(&'a RequestCtx, Input<'a>)> {
+    let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
+    ensure_writable(req)?;
+    Ok((req, Input::arg(ctx, "input")))
+}
+
+/// The row `id` a mutation names, from `rows`, the store's by-id load of it through the caller's
+/// scope (a list or an option). Absent or out of scope, it is `NOT_FOUND` (`what` names it in
+/// the message) and the attempt is audited as a denied read of `entity` `id`.
+pub(crate) async fn load_scoped_or_not_found<V>(
+    req: &RequestCtx,
+    entity: &'static str,
+    what: &'static str,
+    id: Uuid,
+    rows: impl Future<Output = ApiResult<impl IntoIterator<Item = V>>>,
+) -> ApiResult<Arc<V>> {
+    rows.await?.into_iter().next().map(Arc::new).ok_or_else(|| {
+        req.audit.not_found(entity, id);
+        ApiError::NotFound(what)
+    })
+}
+
+/// The row a mutation wrote, picked by `is_it` out of `rows` (its parent's rows, reloaded through
+/// the caller's scope); `NOT_FOUND` naming `what` when the caller may not see it.
+pub(crate) async fn reload<V>(
+    rows: impl Future<Output = ApiResult<Vec<V>>>,
+    is_it: impl Fn(&V) -> bool,
+    what: &'static str,
+) -> ApiResult<Arc<V>> {
+    rows.await?
+        .into_iter()
+        .find(|row| is_it(row))
+        .map(Arc::new)
+        .ok_or(ApiError::NotFound(what))
 }

@@ -38,6 +38,34 @@ pub(crate) fn authenticate(
     principal(claims, headers)
 }
 
+/// Verifies a bearer token given outside headers (a WebSocket `connection_init` payload) and
+/// applies a purpose given as plain UTF-8 text.
+pub(crate) fn authenticate_token(
+    state: &AppState,
+    authorization: Option<&str>,
+    purpose: Option<&str>,
+) -> Result<Principal, AuthFailure> {
+    let token = authorization
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer") && token.len() <= MAX_TOKEN_BYTES * 2
+        })
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| {
+            tracing::info!(reason = "missing_token", "authentication refused");
+            AuthFailure::Unauthenticated
+        })?;
+    let claims = state.trust().verify(token).map_err(|rejection| {
+        tracing::info!(reason = rejection.reason(), "authentication refused");
+        AuthFailure::Unauthenticated
+    })?;
+    Principal::from_claims(claims)
+        .with_purpose_header(purpose)
+        .map_err(|e| {
+            AuthFailure::BadPurpose(ApiError::bad_input("X-Access-Purpose", e.to_string()))
+        })
+}
+
 /// The principal of verified claims with the request's purpose header applied.
 pub(crate) fn principal(
     claims: crate::auth::Claims,

@@ -172,9 +172,15 @@ pub(crate) async fn post_graphql(
     }
 }
 
-/// Whether a query asks for introspection (answered from the caller's contract schema).
+/// Whether a query asks for introspection (`__schema` or `__type`, not `__typename`): it is then
+/// answered from the caller's contract schema.
 fn wants_introspection(query: &str) -> bool {
-    query.contains("__schema") || query.contains("__type")
+    if query.contains("__schema") {
+        return true;
+    }
+    query.match_indices("__type").any(|(i, m)| {
+        !query[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// Executes one operation as `principal` and finishes its audit.
@@ -191,15 +197,20 @@ pub(crate) async fn execute(
     } else {
         &state.inner.schemas.full
     };
-    let ctx = Arc::new(RequestCtx::new(
-        principal.clone(),
-        request_id.to_string(),
-        operation.clone(),
-        state.inner.db.clone(),
-        state.inner.read_db.clone(),
-    ));
-    let mut response = schema.execute(request.data(ctx.clone())).await;
-    if let Err(err) = crate::audit::flush_reads(&state.inner.db, &ctx).await {
+    let ctx = Arc::new(
+        RequestCtx::new(
+            principal.clone(),
+            request_id.to_string(),
+            operation.clone(),
+            state.inner.db.clone(),
+            state.inner.read_db.clone(),
+        )
+        .with_events(state.inner.events.clone()),
+    );
+    let mut response = schema
+        .execute(request.data(ctx.clone()).data(state.inner.events.clone()))
+        .await;
+    if let Err(err) = crate::audit::flush_reads(&state.inner.audit, &ctx).await {
         tracing::error!(request_id, error = %format!("{err:#}"), "audit write failed; response withheld");
         response = Response::from_errors(vec![internal(request_id)]);
     }
@@ -218,7 +229,7 @@ pub(crate) async fn execute(
     response
 }
 
-fn internal(request_id: &str) -> ServerError {
+pub(crate) fn internal(request_id: &str) -> ServerError {
     let mut err = ServerError::new("internal error", None);
     let mut ext = async_graphql::ErrorExtensionValues::default();
     ext.set("code", "INTERNAL");
@@ -351,6 +362,15 @@ mod tests {
             .and_then(|e| e.get("requestId"))
             .cloned();
         assert_eq!(rid, Some(Value::from("req-9")));
+    }
+
+    #[test]
+    fn typename_is_not_introspection() {
+        assert!(!wants_introspection("{ case(id: 1) { __typename id } }"));
+        assert!(wants_introspection(
+            "{ __type(name: \"Case\") { fields { name } } }"
+        ));
+        assert!(wants_introspection("{ __schema { types { name } } }"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod auth;
 pub(crate) mod graphiql;
 mod graphql;
 mod health;
+mod ws;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -45,6 +46,8 @@ pub(crate) struct Inner {
     pub(crate) schemas: Schemas,
     pub(crate) trust: RwLock<Arc<TrustStore>>,
     pub(crate) config: Config,
+    pub(crate) audit: crate::audit::AuditWriter,
+    pub(crate) events: crate::events::EventBus,
 }
 
 impl AppState {
@@ -55,9 +58,12 @@ impl AppState {
         read_db: DatabaseConnection,
         schemas: Schemas,
         trust: TrustStore,
+        events: crate::events::EventBus,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
+                audit: crate::audit::AuditWriter::spawn(db.clone()),
+                events,
                 db,
                 read_db,
                 schemas,
@@ -104,6 +110,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.inner.config;
     let mut routes = Router::new()
         .route("/graphql", post(graphql::post_graphql))
+        .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));

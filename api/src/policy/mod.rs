@@ -89,6 +89,29 @@ pub fn reads_whole_scope(agency: Agency, ty: &str, class: Class) -> bool {
     !read.is_empty() && (read.contains(Rows::ALL) || read.contains(scope_rows(agency, ty)))
 }
 
+/// Whether `agency` may filter on person identity: it reads both identity classes on every
+/// person of its scope, and no row-dependent rule (minors, consent, referral shared fields)
+/// narrows that reading, so a filter cannot reveal what it may not read.
+pub fn filters_identity(agency: Agency) -> bool {
+    let whole = [Class::SuspectIdentity, Class::VictimIdentity]
+        .iter()
+        .all(|c| {
+            reads_whole_scope(agency, "Person", *c)
+                && !grant(agency, *c).read.contains(Rows::REFERRED)
+        });
+    whole && table::MINOR_IDENTITY.contains(&agency) && !table::CONSENT_BOUND.contains(&agency)
+}
+
+/// Whether `agency` may run hit/no-hit searches: it reads or gets references to some identity.
+pub fn hits(agency: Agency) -> bool {
+    [Class::SuspectIdentity, Class::VictimIdentity]
+        .iter()
+        .any(|c| {
+            let g = grant(agency, *c);
+            g.reference || !g.read.is_empty()
+        })
+}
+
 /// Facts about a person that the identity rules need, computed for the caller.
 #[derive(Clone, Debug, Default)]
 pub struct PersonFacts {
@@ -252,6 +275,8 @@ pub fn check(
         Rule::Read(class) => covered(agency, class, Mode::Read, field, facts),
         Rule::PersonIdentity => identity_allowed(agency, Mode::Read, field, facts),
         Rule::Filter(target, class) => reads_whole_scope(agency, target, class),
+        Rule::FilterIdentity => filters_identity(agency),
+        Rule::Hits => hits(agency),
         Rule::Aggregate(class) => {
             let g = grant(agency, class);
             !g.read.is_empty() || g.aggregate
@@ -294,6 +319,8 @@ pub fn may_ever_use(agency: Agency, rule: Rule, ty: &str) -> bool {
             .iter()
             .any(|c| !grant(agency, *c).read.is_empty()),
         Rule::Filter(target, class) => reads_whole_scope(agency, target, class),
+        Rule::FilterIdentity => filters_identity(agency),
+        Rule::Hits => hits(agency),
         Rule::Aggregate(class) => {
             let g = grant(agency, class);
             !g.read.is_empty() || g.aggregate

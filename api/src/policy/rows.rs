@@ -34,9 +34,12 @@ impl Rows {
     pub const BORDER: Rows = Rows(1 << 8);
     /// Records addressed to the caller's agency (referrals received, disclosure requests).
     pub const ADDRESSED: Rows = Rows(1 << 9);
+    /// Records their holder disclosed to the caller's agency (a granted, unexpired disclosure
+    /// request after a hit/no-hit).
+    pub const DISCLOSED: Rows = Rows(1 << 10);
 
     /// The qualifiers with their labels, in table order.
-    pub const LABELS: [(Rows, &'static str); 10] = [
+    pub const LABELS: [(Rows, &'static str); 11] = [
         (Rows::ALL, "all"),
         (Rows::OWN, "own"),
         (Rows::SHARED, "shared"),
@@ -47,6 +50,7 @@ impl Rows {
         (Rows::REFERRED, "referred"),
         (Rows::BORDER, "border provinces"),
         (Rows::ADDRESSED, "addressed"),
+        (Rows::DISCLOSED, "disclosed"),
     ];
 
     /// The raw bits (the `facts` column of a scoped query carries them).

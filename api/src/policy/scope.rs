@@ -38,6 +38,10 @@ pub mod tables {
     pub const TIP: &str = "tip";
     /// Provinces.
     pub const PROVINCE: &str = "province";
+    /// Disclosure requests.
+    pub const DISCLOSURE: &str = "disclosure_request";
+    /// Case links.
+    pub const CASE_LINK: &str = "case_link";
 }
 
 use tables::*;
@@ -148,8 +152,24 @@ fn case_qualifier(p: &Principal, q: Rows, t: &str) -> Condition {
                     .add(col("qt", "case_id").equals((Alias::new(t), Alias::new("id"))))
                     .add(col("qt", "created_by_agency").eq(agency_code(p))),
             )),
+        Rows::DISCLOSED => disclosed(p, "Case", t),
         _ => never(),
     }
+}
+
+/// The row (alias `t`) of `entity_type` was disclosed to the caller's agency by a granted,
+/// unexpired disclosure request.
+fn disclosed(p: &Principal, entity_type: &str, t: &str) -> Condition {
+    exists(
+        DISCLOSURE,
+        "qd",
+        Condition::all()
+            .add(col("qd", "entity_type").eq(entity_type))
+            .add(col("qd", "entity_id").equals((Alias::new(t), Alias::new("id"))))
+            .add(col("qd", "requester_agency").eq(agency_code(p)))
+            .add(col("qd", "status").eq("GRANTED"))
+            .add(col("qd", "expires_at").gt(crate::store::now())),
+    )
 }
 
 fn qualified_scope(
@@ -162,9 +182,8 @@ fn qualified_scope(
     if rows.is_empty() {
         return never();
     }
-    if rows.contains(Rows::ALL) {
-        return always();
-    }
+    // "All" is itself a qualifier: every row for most types, but for persons only those
+    // reachable through the caller's cases (see `person_qualifier`).
     rows.iter()
         .fold(Condition::any(), |any, q| any.add(qualifier(p, q, t)))
 }
@@ -268,8 +287,25 @@ fn has_no_party(person: &str) -> Condition {
 fn person_qualifier(p: &Principal, q: Rows, t: &str) -> Condition {
     let created_by_me = col(t, "created_by_agency").eq(agency_code(p));
     match q {
+        // Persons are visible through the records the caller may see: the cases they are party
+        // to, the embassy flags and the referrals about them; and the persons its agency
+        // recorded that are in no case yet.
         Rows::ALL => Condition::any()
             .add(party_in_cases(t, |c| case_scope(p, c)))
+            .add(exists(
+                FLAG,
+                "af",
+                Condition::all()
+                    .add(col("af", "person_id").equals((Alias::new(t), Alias::new("id"))))
+                    .add(flags(p, "af").scope),
+            ))
+            .add(exists(
+                REFERRAL,
+                "ar",
+                Condition::all()
+                    .add(col("ar", "person_id").equals((Alias::new(t), Alias::new("id"))))
+                    .add(referrals(p, "ar").scope),
+            ))
             .add(Condition::all().add(created_by_me).add(has_no_party(t))),
         Rows::OWN => Condition::any()
             .add(created_by_me)
@@ -312,6 +348,7 @@ fn person_qualifier(p: &Principal, q: Rows, t: &str) -> Condition {
                 .add(col("pr", "to_agency").eq(agency_code(p)))
                 .add(col("pr", "status").is_in(REFERRAL_ACTIVE)),
         ),
+        Rows::DISCLOSED => disclosed(p, "Person", t),
         _ => never(),
     }
 }
@@ -622,6 +659,43 @@ pub fn aggregate(p: &Principal, class: super::Class, scoped: Condition) -> Condi
     } else {
         never()
     }
+}
+
+/// Disclosure requests (alias `t`): those the caller's agency asked (own) or must answer
+/// (addressed); oversight sees all.
+pub fn disclosures(p: &Principal, t: &str) -> Scoped {
+    scoped(
+        p,
+        "DisclosureRequest",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => col(t, "requester_agency")
+                .eq(agency_code(p))
+                .into_condition(),
+            Rows::ADDRESSED => col(t, "holder_agency").eq(agency_code(p)).into_condition(),
+            _ => never(),
+        },
+        Condition::all(),
+    )
+}
+
+/// Case links (alias `t`): links the caller may read whose two cases it may see.
+pub fn case_links(p: &Principal, t: &str) -> Scoped {
+    let both_visible = Condition::all()
+        .add(col(t, "from_case").in_subquery(visible_case_ids(p)))
+        .add(col(t, "to_case").in_subquery(visible_case_ids(p)));
+    scoped(
+        p,
+        "CaseLink",
+        t,
+        |p, q, t| match q {
+            Rows::ALL => always(),
+            Rows::OWN => created_by_me(p, t),
+            _ => never(),
+        },
+        both_visible,
+    )
 }
 
 /// A sub-select of the ids of cases the caller may see (for `IN (...)` conditions).

@@ -56,6 +56,8 @@ pub enum Class {
     Verdicts,
     /// The outcome of a verdict (convicted or not, sentence).
     VerdictOutcome,
+    /// Hit/no-hit disclosure requests.
+    Disclosure,
     /// The audit trail.
     Audit,
 }
@@ -101,6 +103,7 @@ impl Class {
             Class::IndictmentOutcome => "indictment outcome",
             Class::Verdicts => "verdicts",
             Class::VerdictOutcome => "verdict outcome",
+            Class::Disclosure => "disclosure requests",
             Class::Audit => "audit events",
         }
     }
@@ -182,187 +185,50 @@ const ALL: Rows = Rows::ALL;
 const OWN: Rows = Rows::OWN;
 const NONE: Grant = Grant::NONE;
 const AGG: Grant = Grant::AGG;
-const REF: Grant = Grant::REF;
 const fn r(rows: Rows) -> Grant {
     Grant::r(rows)
 }
 const fn w(rows: Rows) -> Grant {
     Grant::w(rows)
 }
+const fn rw(read: Rows, write: Rows) -> Grant {
+    Grant::rw(read, write)
+}
+const SHARED: Rows = Rows::SHARED;
+const INDICTED: Rows = Rows::INDICTED;
+const LINKED: Rows = Rows::LINKED;
+const REFERRED: Rows = Rows::REFERRED;
+const ADDR: Rows = Rows::ADDRESSED;
+const DISC: Rows = Rows::DISCLOSED;
 
 /// DESIGN §5.2. Columns in the order of [`Agency::ALL`]: police, border_guard, procuracy, court,
 /// foreign_affairs, social_services, steering, oversight.
+///
+/// `DISCLOSED` rows are records a holder disclosed after a hit/no-hit (DESIGN §5.5): the
+/// requesting agency reads them until the grant expires.
+#[rustfmt::skip]
 pub const MATRIX: &[(Class, [Grant; 8])] = &[
-    (
-        Class::Directory,
-        [r(ALL), r(ALL), r(ALL), r(ALL), r(ALL), r(ALL), NONE, r(ALL)],
-    ),
-    (
-        Class::CaseCore,
-        [
-            w(ALL),
-            Grant::rw(Rows::SHARED, OWN),
-            r(ALL),
-            r(Rows::INDICTED),
-            NONE,
-            NONE,
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::CaseStatus,
-        [
-            w(ALL),
-            Grant::rw(Rows::SHARED, OWN),
-            w(ALL),
-            w(Rows::INDICTED),
-            r(Rows::LINKED),
-            r(Rows::LINKED),
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::CaseIntel,
-        [w(ALL), w(OWN), r(ALL), NONE, NONE, NONE, NONE, NONE],
-    ),
-    (
-        Class::NetworksLinks,
-        [
-            w(ALL),
-            w(OWN).with_ref(),
-            r(ALL),
-            NONE,
-            NONE,
-            NONE,
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::SuspectIdentity,
-        [
-            w(ALL),
-            w(OWN).with_ref(),
-            r(ALL),
-            r(Rows::DEFENDANT),
-            REF,
-            NONE,
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::VictimIdentity,
-        [
-            w(ALL),
-            w(OWN),
-            r(ALL),
-            r(Rows::INDICTED),
-            w(Rows::OWN_FLAG),
-            w(Rows::REFERRED.or(OWN)),
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::VictimSensitive,
-        [
-            NONE,
-            NONE,
-            NONE,
-            NONE,
-            NONE,
-            w(Rows::REFERRED.or(OWN)),
-            NONE,
-            NONE,
-        ],
-    ),
-    (
-        Class::VictimExploitation,
-        [
-            r(ALL),
-            NONE,
-            r(ALL),
-            r(Rows::INDICTED),
-            NONE,
-            w(Rows::REFERRED.or(OWN)),
-            NONE,
-            NONE,
-        ],
-    ),
-    (
-        Class::Protection,
-        [
-            w(ALL),
-            NONE,
-            r(ALL),
-            r(Rows::INDICTED),
-            NONE,
-            w(Rows::REFERRED.or(OWN)),
-            NONE,
-            NONE,
-        ],
-    ),
-    (
-        Class::Tips,
-        [r(ALL), r(Rows::BORDER), NONE, NONE, NONE, w(ALL), AGG, NONE],
-    ),
-    (
-        Class::Flags,
-        [r(ALL), r(ALL), NONE, NONE, w(ALL), r(ALL), AGG, NONE],
-    ),
-    (
-        Class::FlagVerification,
-        [w(ALL), r(ALL), NONE, NONE, r(ALL), r(ALL), AGG, NONE],
-    ),
-    (
-        Class::Referrals,
-        [
-            w(OWN.or(Rows::ADDRESSED)),
-            w(OWN.or(Rows::ADDRESSED)),
-            r(ALL),
-            NONE,
-            w(OWN.or(Rows::ADDRESSED)),
-            w(ALL),
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::Support,
-        [w(OWN), w(OWN), r(ALL), NONE, w(OWN), w(ALL), AGG, NONE],
-    ),
-    (
-        Class::Indictments,
-        [r(ALL), NONE, w(ALL), r(ALL), NONE, NONE, AGG, NONE],
-    ),
-    (
-        Class::IndictmentOutcome,
-        [
-            r(ALL),
-            NONE,
-            w(ALL),
-            r(ALL),
-            NONE,
-            r(Rows::LINKED),
-            AGG,
-            NONE,
-        ],
-    ),
-    (
-        Class::Verdicts,
-        [r(ALL), AGG, r(ALL), w(ALL), AGG, NONE, AGG, NONE],
-    ),
-    (
-        Class::VerdictOutcome,
-        [r(ALL), AGG, r(ALL), w(ALL), AGG, r(Rows::LINKED), AGG, NONE],
-    ),
-    (
-        Class::Audit,
-        [r(OWN), r(OWN), r(OWN), r(OWN), r(OWN), r(OWN), NONE, r(ALL)],
-    ),
+    (Class::Directory,          [r(ALL), r(ALL),                       r(ALL), r(ALL),            r(ALL),            r(ALL),                NONE, r(ALL)]),
+    (Class::CaseCore,           [w(ALL), rw(SHARED.or(DISC), OWN),     r(ALL), r(INDICTED),       r(DISC),           r(DISC),               AGG,  NONE]),
+    (Class::CaseStatus,         [w(ALL), rw(SHARED.or(DISC), OWN),     w(ALL), w(INDICTED),       r(LINKED.or(DISC)), r(LINKED.or(DISC)),   AGG,  NONE]),
+    (Class::CaseIntel,          [w(ALL), w(OWN),                       r(ALL), NONE,              NONE,              NONE,                  NONE, NONE]),
+    (Class::NetworksLinks,      [w(ALL), w(OWN).with_ref(),            r(ALL), NONE,              NONE,              NONE,                  AGG,  NONE]),
+    (Class::SuspectIdentity,    [w(ALL), rw(OWN.or(DISC), OWN).with_ref(), r(ALL), r(Rows::DEFENDANT), r(DISC).with_ref(), NONE,            AGG,  NONE]),
+    (Class::VictimIdentity,     [w(ALL), rw(OWN.or(DISC), OWN),        r(ALL), r(INDICTED),       rw(Rows::OWN_FLAG.or(DISC), Rows::OWN_FLAG), rw(REFERRED.or(OWN).or(DISC), REFERRED.or(OWN)), AGG, NONE]),
+    (Class::VictimSensitive,    [NONE,   NONE,                         NONE,   NONE,              NONE,              w(REFERRED.or(OWN)),   NONE, NONE]),
+    (Class::VictimExploitation, [r(ALL), NONE,                         r(ALL), r(INDICTED),       NONE,              w(REFERRED.or(OWN)),   NONE, NONE]),
+    (Class::Protection,         [w(ALL), NONE,                         r(ALL), r(INDICTED),       NONE,              w(REFERRED.or(OWN)),   NONE, NONE]),
+    (Class::Tips,               [r(ALL), r(Rows::BORDER),              NONE,   NONE,              NONE,              w(ALL),                AGG,  NONE]),
+    (Class::Flags,              [r(ALL), r(ALL),                       NONE,   NONE,              w(ALL),            r(ALL),                AGG,  NONE]),
+    (Class::FlagVerification,   [w(ALL), r(ALL),                       NONE,   NONE,              r(ALL),            r(ALL),                AGG,  NONE]),
+    (Class::Referrals,          [w(OWN.or(ADDR)), w(OWN.or(ADDR)),     r(ALL), NONE,              w(OWN.or(ADDR)),   w(ALL),                AGG,  NONE]),
+    (Class::Support,            [w(OWN), w(OWN),                       r(ALL), NONE,              w(OWN),            w(ALL),                AGG,  NONE]),
+    (Class::Indictments,        [r(ALL), NONE,                         w(ALL), r(ALL),            NONE,              NONE,                  AGG,  NONE]),
+    (Class::IndictmentOutcome,  [r(ALL), NONE,                         w(ALL), r(ALL),            NONE,              r(LINKED),             AGG,  NONE]),
+    (Class::Verdicts,           [r(ALL), AGG,                          r(ALL), w(ALL),            AGG,               NONE,                  AGG,  NONE]),
+    (Class::VerdictOutcome,     [r(ALL), AGG,                          r(ALL), w(ALL),            AGG,               r(LINKED),             AGG,  NONE]),
+    (Class::Disclosure,         [w(OWN.or(ADDR)), w(OWN.or(ADDR)),     w(OWN.or(ADDR)), w(OWN.or(ADDR)), w(OWN.or(ADDR)), w(OWN.or(ADDR)),    NONE, r(ALL)]),
+    (Class::Audit,              [r(OWN), r(OWN),                       r(OWN), r(OWN),            r(OWN),            r(OWN),                NONE, r(ALL)]),
 ];
 
 /// Agencies whose case scope is narrowed by the token's `jurisdiction` claim (DESIGN §5.3).
@@ -411,6 +277,13 @@ pub enum Rule {
     Filter(&'static str, Class),
     /// Structure (connections, edges, page info): guarded by the field that returned it.
     Structural,
+    /// A filter on person identity (search by name, birth date ...): allowed only to agencies
+    /// that read the identity of every person in their scope, with no minor, consent or
+    /// referral restriction that a filter could be used to probe.
+    FilterIdentity,
+    /// Hit/no-hit searches (DESIGN §5.5): allowed to agencies that read, or get references to,
+    /// some person identity.
+    Hits,
     /// An aggregate over a class: allowed to agencies that may read it (over their scope) or see
     /// its aggregates (nationally).
     Aggregate(Class),
@@ -646,10 +519,21 @@ pub const FIELDS: &[(&str, &str, Rule)] = &[
     ("Person", "address", Rule::PersonIdentity),
     ("Person", "phone", Rule::PersonIdentity),
     ("Person", "identifiers", Rule::PersonIdentity),
-    ("Person", "isMinor", Rule::PersonIdentity),
-    ("Person", "parties", Rule::PersonIdentity),
-    ("Person", "createdAt", Rule::PersonIdentity),
-    ("Person", "createdByAgency", Rule::PersonIdentity),
+    ("Person", "isMinor", Rule::Key),
+    ("Person", "parties", Rule::Key),
+    ("Person", "createdAt", Rule::Key),
+    ("Person", "createdByAgency", Rule::Key),
+    ("Query", "persons", Rule::Entry("Person")),
+    ("PersonFilter", "name", Rule::FilterIdentity),
+    ("PersonFilter", "bornFrom", Rule::FilterIdentity),
+    ("PersonFilter", "bornTo", Rule::FilterIdentity),
+    ("PersonFilter", "nationality", Rule::FilterIdentity),
+    ("PersonConnection", "edges", Rule::Structural),
+    ("PersonConnection", "nodes", Rule::Structural),
+    ("PersonConnection", "pageInfo", Rule::Structural),
+    ("PersonConnection", "totalCount", Rule::Structural),
+    ("PersonEdge", "cursor", Rule::Structural),
+    ("PersonEdge", "node", Rule::Structural),
     // --- case parties
     ("Mutation", "addParty", Rule::Write(Class::CaseCore)),
     ("CaseParty", "id", Rule::Key),
@@ -1326,6 +1210,140 @@ pub const FIELDS: &[(&str, &str, Rule)] = &[
     ("ReferralConnection", "totalCount", Rule::Structural),
     ("ReferralEdge", "cursor", Rule::Structural),
     ("ReferralEdge", "node", Rule::Structural),
+    // --- subscriptions
+    ("Subscription", "flagRaised", Rule::Entry("VictimFlag")),
+    ("Subscription", "flagUpdated", Rule::Entry("VictimFlag")),
+    ("Subscription", "referralReceived", Rule::Entry("Referral")),
+    ("Subscription", "referralUpdated", Rule::Entry("Referral")),
+    ("Subscription", "caseUpdated", Rule::Entry("Case")),
+    // --- investigator tools
+    ("Query", "identifierHits", Rule::Hits),
+    ("Query", "personHits", Rule::Hits),
+    ("Query", "linkSuggestions", Rule::Read(Class::NetworksLinks)),
+    ("Query", "network", Rule::Read(Class::NetworksLinks)),
+    (
+        "Query",
+        "disclosureRequests",
+        Rule::Entry("DisclosureRequest"),
+    ),
+    ("Case", "links", Rule::Entry("CaseLink")),
+    ("CaseLink", "id", Rule::Key),
+    ("CaseLink", "from", Rule::Read(Class::NetworksLinks)),
+    ("CaseLink", "to", Rule::Read(Class::NetworksLinks)),
+    ("CaseLink", "reason", Rule::Read(Class::NetworksLinks)),
+    ("CaseLink", "evidence", Rule::Read(Class::NetworksLinks)),
+    ("CaseLink", "confidence", Rule::Read(Class::NetworksLinks)),
+    (
+        "CaseLink",
+        "createdByAgency",
+        Rule::Read(Class::NetworksLinks),
+    ),
+    ("CaseLink", "createdAt", Rule::Read(Class::NetworksLinks)),
+    ("HitReference", "reference", Rule::Structural),
+    ("HitReference", "kind", Rule::Structural),
+    ("HitReference", "holdingAgency", Rule::Structural),
+    ("HitReference", "contact", Rule::Structural),
+    ("LinkSuggestion", "case", Rule::Structural),
+    ("LinkSuggestion", "reference", Rule::Structural),
+    ("LinkSuggestion", "evidence", Rule::Structural),
+    ("LinkSuggestion", "score", Rule::Structural),
+    ("GraphNode", "index", Rule::Structural),
+    ("GraphNode", "kind", Rule::Structural),
+    ("GraphNode", "depth", Rule::Structural),
+    ("GraphNode", "case", Rule::Structural),
+    ("GraphNode", "person", Rule::Structural),
+    ("GraphNode", "identifier", Rule::Structural),
+    ("GraphNode", "reference", Rule::Structural),
+    ("GraphEdge", "from", Rule::Structural),
+    ("GraphEdge", "to", Rule::Structural),
+    ("GraphEdge", "kind", Rule::Structural),
+    ("NetworkGraph", "nodes", Rule::Structural),
+    ("NetworkGraph", "edges", Rule::Structural),
+    ("NetworkGraph", "truncated", Rule::Structural),
+    ("DisclosureRequest", "id", Rule::Key),
+    ("DisclosureRequest", "version", Rule::Key),
+    ("DisclosureRequest", "person", Rule::Key),
+    ("DisclosureRequest", "case", Rule::Key),
+    ("DisclosureRequest", "status", Rule::Read(Class::Disclosure)),
+    ("DisclosureRequest", "kind", Rule::Read(Class::Disclosure)),
+    (
+        "DisclosureRequest",
+        "holderAgency",
+        Rule::Read(Class::Disclosure),
+    ),
+    (
+        "DisclosureRequest",
+        "requesterAgency",
+        Rule::Read(Class::Disclosure),
+    ),
+    (
+        "DisclosureRequest",
+        "requesterSubject",
+        Rule::Read(Class::Disclosure),
+    ),
+    (
+        "DisclosureRequest",
+        "purpose",
+        Rule::Read(Class::Disclosure),
+    ),
+    (
+        "DisclosureRequest",
+        "expiresAt",
+        Rule::Read(Class::Disclosure),
+    ),
+    (
+        "DisclosureRequest",
+        "decidedAt",
+        Rule::Read(Class::Disclosure),
+    ),
+    ("DisclosureRequest", "reason", Rule::Read(Class::Disclosure)),
+    (
+        "DisclosureRequest",
+        "createdAt",
+        Rule::Read(Class::Disclosure),
+    ),
+    ("Mutation", "linkCases", Rule::Write(Class::NetworksLinks)),
+    ("LinkCasesInput", "from", Rule::Write(Class::NetworksLinks)),
+    ("LinkCasesInput", "to", Rule::Write(Class::NetworksLinks)),
+    (
+        "LinkCasesInput",
+        "reason",
+        Rule::Write(Class::NetworksLinks),
+    ),
+    (
+        "LinkCasesInput",
+        "evidence",
+        Rule::Write(Class::NetworksLinks),
+    ),
+    (
+        "LinkCasesInput",
+        "confidence",
+        Rule::Write(Class::NetworksLinks),
+    ),
+    ("Mutation", "unlinkCases", Rule::Write(Class::NetworksLinks)),
+    ("Mutation", "requestDisclosure", Rule::Hits),
+    ("RequestDisclosureInput", "reference", Rule::Structural),
+    ("RequestDisclosureInput", "purpose", Rule::Structural),
+    (
+        "Mutation",
+        "grantDisclosure",
+        Rule::Write(Class::Disclosure),
+    ),
+    ("Mutation", "denyDisclosure", Rule::Write(Class::Disclosure)),
+    ("DecideDisclosureInput", "id", Rule::Structural),
+    ("DecideDisclosureInput", "version", Rule::Structural),
+    ("DecideDisclosureInput", "hours", Rule::Structural),
+    ("DecideDisclosureInput", "reason", Rule::Structural),
+    ("DisclosureRequestConnection", "edges", Rule::Structural),
+    ("DisclosureRequestConnection", "nodes", Rule::Structural),
+    ("DisclosureRequestConnection", "pageInfo", Rule::Structural),
+    (
+        "DisclosureRequestConnection",
+        "totalCount",
+        Rule::Structural,
+    ),
+    ("DisclosureRequestEdge", "cursor", Rule::Structural),
+    ("DisclosureRequestEdge", "node", Rule::Structural),
     // --- audit trail
     ("Query", "auditEvents", Rule::Entry("AuditEvent")),
     ("AuditEvent", "seq", Rule::Key),

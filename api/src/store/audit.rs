@@ -6,7 +6,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::page::{Cursor, Edge, Page};
+use super::page::{Cursor, Page};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::scope;
@@ -78,29 +78,22 @@ pub(crate) async fn page(
             .ok_or_else(|| ApiError::bad_input("after", "not a cursor returned by this query"))?;
         query = query.filter(audit_event::Column::Seq.lt(seq));
     }
-    let mut rows = query
+    let rows = query
         .order_by_desc(audit_event::Column::Seq)
         .limit(first + 1)
         .all(db)
         .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
+    let count = super::page::count_fn(db, audit_event::Entity::find().filter(scope).filter(base));
+    Page::from_rows(
+        rows,
+        first,
+        |node| {
+            Ok(Cursor {
                 sort: "SEQ".into(),
                 key: Some(node.seq.to_string()),
                 id: Uuid::nil(),
-            }
-            .encode(),
-            node,
-        })
-        .collect();
-    let count = super::page::count_fn(db, audit_event::Entity::find().filter(scope).filter(base));
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+            })
+        },
+        count,
+    )
 }

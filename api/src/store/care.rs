@@ -4,9 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{case_event, support_service};
 use sea_orm::sea_query::{Alias, ExprTrait, JoinType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Set,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QueryTrait, Set};
 use uuid::Uuid;
 
 use super::Faceted;
@@ -25,9 +23,6 @@ pub(crate) async fn support_of(
     p: &Principal,
     person_ids: &[Uuid],
 ) -> ApiResult<Vec<SupportView>> {
-    if person_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut q = support_service::Entity::find();
     QueryTrait::query(&mut q).join_as(
         JoinType::InnerJoin,
@@ -35,12 +30,14 @@ pub(crate) async fn support_of(
         Alias::new("sp"),
         scope::col("sp", "id").equals((Alias::new("support_service"), Alias::new("person_id"))),
     );
-    let q = q
-        .filter(support_service::Column::PersonId.is_in(person_ids.iter().copied()))
-        .order_by_asc(support_service::Column::StartedAt);
-    Ok(super::scoped(q, scope::support(p, "support_service", "sp"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        q.order_by_asc(support_service::Column::StartedAt),
+        support_service::Column::PersonId,
+        person_ids,
+        scope::support(p, "support_service", "sp"),
+    )
+    .await
 }
 
 /// Values of a new support service.
@@ -86,9 +83,6 @@ pub(crate) async fn events_of(
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<EventView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut q = case_event::Entity::find();
     QueryTrait::query(&mut q).join_as(
         JoinType::InnerJoin,
@@ -96,13 +90,15 @@ pub(crate) async fn events_of(
         Alias::new("ec"),
         scope::col("ec", "id").equals((Alias::new("case_event"), Alias::new("case_id"))),
     );
-    let q = q
-        .filter(case_event::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(case_event::Column::OccurredOn)
-        .order_by_asc(case_event::Column::Id);
-    Ok(super::scoped(q, scope::case_child(p, "CaseEvent", "ec"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        q.order_by_asc(case_event::Column::OccurredOn)
+            .order_by_asc(case_event::Column::Id),
+        case_event::Column::CaseId,
+        case_ids,
+        scope::case_child(p, "CaseEvent", "ec"),
+    )
+    .await
 }
 
 /// Values of a new case event.

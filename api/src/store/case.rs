@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Faceted;
-use super::page::{Cursor, Edge, Page};
+use super::page::{Cursor, Page};
+use super::{Faceted, StatusColumn, StatusMove};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::policy::scope::{self, FACTS_COLUMN, tables};
@@ -171,37 +171,30 @@ pub(crate) async fn page(
         CaseSort::OpenedAt => query.order_by(case::Column::OpenedAt, Order::Asc),
         CaseSort::CaseNumber => query.order_by(case::Column::CaseNumber, Order::Asc),
     };
-    let mut rows: Vec<CaseView> = query
+    let rows: Vec<CaseView> = query
         .order_by(case::Column::Id, Order::Asc)
         .limit(first + 1)
         .into_model::<CaseView>()
         .all(db)
         .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
-                sort: sort.name().into(),
-                key: sort.key(&node.row),
-                id: node.row.id,
-            }
-            .encode(),
-            node,
-        })
-        .collect();
     let count = super::page::count_fn(
         db,
         case::Entity::find()
             .filter(scope::case_scope(p, tables::CASE))
             .filter(base),
     );
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+    Page::from_rows(
+        rows,
+        first,
+        |node| {
+            Ok(Cursor {
+                sort: sort.name().into(),
+                key: sort.key(&node.row),
+                id: node.row.id,
+            })
+        },
+        count,
+    )
 }
 
 /// Values of a new case.
@@ -277,13 +270,9 @@ pub(crate) async fn insert(
     case::Entity::insert(model)
         .exec_without_returning(db)
         .await
-        .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                ApiError::Conflict("a case with this number already exists".into())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(super::conflict_if_duplicate(
+            "a case with this number already exists",
+        ))?;
     Ok(id)
 }
 
@@ -319,6 +308,14 @@ pub(crate) async fn update(
     Ok(())
 }
 
+/// Where cases keep their status.
+const STATUS: StatusColumn = StatusColumn {
+    table: tables::CASE,
+    column: "status",
+    entity_type: "Case",
+    conflict: "the case was changed by someone else (status or version is stale); reload it",
+};
+
 /// Moves a case's status from `from` to `to` (the caller checked the lifecycle), bumping its
 /// version (checked against `expected` when given) and recording the move.
 pub(crate) async fn set_status(
@@ -330,29 +327,22 @@ pub(crate) async fn set_status(
     to: &str,
     reason: Option<String>,
 ) -> ApiResult<()> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let now = super::now();
-    let mut update = case::Entity::update_many()
-        .col_expr(case::Column::Status, Expr::val(to))
-        .col_expr(
-            case::Column::Version,
-            Expr::col(case::Column::Version).add(1),
-        )
-        .col_expr(case::Column::UpdatedAt, Expr::val(now))
-        .filter(case::Column::Id.eq(id))
-        .filter(case::Column::Status.eq(from));
-    if matches!(to, "CLOSED" | "DISMISSED") {
-        update = update.col_expr(case::Column::ClosedAt, Expr::val(Some(now)));
-    }
-    if let Some(v) = expected {
-        update = update.filter(case::Column::Version.eq(v));
-    }
-    if update.exec(db).await?.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the case was changed by someone else (status or version is stale); reload it".into(),
-        ));
-    }
-    super::history::record(db, p, "Case", id, Some(from), to, reason).await
+    let at = super::now();
+    let also = if matches!(to, "CLOSED" | "DISMISSED") {
+        vec![("closed_at", Some(at).into())]
+    } else {
+        Vec::new()
+    };
+    let change = StatusMove {
+        id,
+        expected,
+        from,
+        to,
+        at,
+        also,
+        reason,
+    };
+    super::move_status(db, p, &STATUS, change).await
 }
 
 /// Whether a case with this id exists (for links whose target the caller names).

@@ -38,15 +38,14 @@ pub(crate) async fn indictments_of_cases(
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<IndictmentView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = join_case::<indictment::Entity>("indictment")
-        .filter(indictment::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(indictment::Column::Id);
-    Ok(super::scoped(q, scope::case_child(p, "Indictment", C))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        join_case::<indictment::Entity>("indictment").order_by_asc(indictment::Column::Id),
+        indictment::Column::CaseId,
+        case_ids,
+        scope::case_child(p, "Indictment", C),
+    )
+    .await
 }
 
 /// The visible verdicts of these cases.
@@ -55,15 +54,14 @@ pub(crate) async fn verdicts_of_cases(
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<VerdictView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = join_case::<verdict::Entity>("verdict")
-        .filter(verdict::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(verdict::Column::Id);
-    Ok(super::scoped(q, scope::case_child(p, "Verdict", C))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        join_case::<verdict::Entity>("verdict").order_by_asc(verdict::Column::Id),
+        verdict::Column::CaseId,
+        case_ids,
+        scope::case_child(p, "Verdict", C),
+    )
+    .await
 }
 
 /// Whether `person` is a suspect party of `case`.

@@ -5,28 +5,38 @@
 //! facts column, so what leaves the database is only what the caller may see, each row tagged
 //! with the qualifiers the field guard needs. Nothing here decides access itself, formats SQL by
 //! hand from caller input, or logs values.
+//!
+//! Writes to existing rows go through [`bump_version`], [`update_versioned`] and
+//! [`move_status`], so a stale version (or, for a lifecycle move, a status someone else already
+//! moved) is always a `CONFLICT`, never a silent overwrite.
 
 pub(crate) mod audit;
 pub(crate) mod care;
 pub(crate) mod case;
 pub(crate) mod history;
 pub(crate) mod idempotency;
+pub(crate) mod investigate;
 pub(crate) mod justice;
 pub(crate) mod network;
 pub(crate) mod page;
 pub(crate) mod person;
+pub(crate) mod search;
 pub(crate) mod tip;
 pub(crate) mod workflow;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    FromQueryResult, QueryResult, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, Select, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
+use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 
+use crate::policy::scope::Scoped;
 use crate::policy::{RowFacts, scope::FACTS_COLUMN};
 
 /// A row together with the policy facts the caller's scope computed for it.
@@ -50,18 +60,37 @@ impl<M: FromQueryResult> FromQueryResult for Faceted<M> {
 }
 
 /// Selects `select`'s rows within `scoped.scope`, each with its facts.
-pub(crate) fn scoped<E: sea_orm::EntityTrait>(
-    select: sea_orm::Select<E>,
-    scoped: crate::policy::scope::Scoped,
+pub(crate) fn scoped<E: EntityTrait>(
+    select: Select<E>,
+    scoped: Scoped,
 ) -> sea_orm::Selector<sea_orm::SelectModel<Faceted<E::Model>>>
 where
     E::Model: FromQueryResult + Sized + Send + Sync,
 {
-    use sea_orm::{QueryFilter, QuerySelect};
+    use sea_orm::QuerySelect;
     select
         .filter(scoped.scope)
         .expr_as(crate::policy::scope::facts_expr(scoped.facts), FACTS_COLUMN)
         .into_model::<Faceted<E::Model>>()
+}
+
+/// The rows of `select` whose `column` is one of `ids`, within `scoped`, each with its facts (no
+/// query at all when `ids` is empty).
+pub(crate) async fn scoped_in<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    column: E::Column,
+    ids: &[Uuid],
+    scoped: Scoped,
+) -> ApiResult<Vec<Faceted<E::Model>>>
+where
+    E::Model: FromQueryResult + Sized + Send + Sync,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = select.filter(column.is_in(ids.iter().copied()));
+    Ok(self::scoped(select, scoped).all(db).await?)
 }
 
 /// Begins a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so two
@@ -101,15 +130,14 @@ pub(crate) fn parse_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// Bumps a row's version. With `expected`, only if it is still that version (optimistic
-/// concurrency; stale → `CONFLICT`); without, unconditionally (a child row was added).
-pub(crate) async fn bump_version(
-    db: &impl ConnectionTrait,
+/// `UPDATE table SET version = version + 1, updated_at = at WHERE id = ?`, and, with
+/// `expected`, `AND version = expected` (optimistic concurrency).
+fn versioned_update(
     table: &str,
-    what: &str,
-    id: uuid::Uuid,
+    id: Uuid,
     expected: Option<i32>,
-) -> ApiResult<()> {
+    at: DateTime<Utc>,
+) -> UpdateStatement {
     let mut update = Query::update();
     update
         .table(Alias::new(table))
@@ -117,18 +145,113 @@ pub(crate) async fn bump_version(
             Alias::new("version"),
             Expr::col(Alias::new("version")).add(1),
         )
-        .value(Alias::new("updated_at"), now())
+        .value(Alias::new("updated_at"), at)
         .and_where(Expr::col(Alias::new("id")).eq(id));
     if let Some(expected) = expected {
         update.and_where(Expr::col(Alias::new("version")).eq(expected));
     }
-    let stmt = db.get_database_backend().build(&update);
+    update
+}
+
+/// Runs `update`; when it changed no row, the row was changed by someone else (or is gone) and
+/// the write is a `CONFLICT` saying `conflict`.
+async fn execute_or_conflict(
+    db: &impl ConnectionTrait,
+    update: &UpdateStatement,
+    conflict: impl FnOnce() -> String,
+) -> ApiResult<()> {
+    let stmt = db.get_database_backend().build(update);
     if db.execute_raw(stmt).await?.rows_affected() == 0 {
-        return Err(ApiError::Conflict(format!(
-            "the {what} was changed by someone else (your version is stale); reload it"
-        )));
+        return Err(ApiError::Conflict(conflict()));
     }
     Ok(())
+}
+
+/// The `CONFLICT` message of a stale version of a `what`.
+fn stale(what: &str) -> String {
+    format!("the {what} was changed by someone else (your version is stale); reload it")
+}
+
+/// Bumps a row's version. With `expected`, only if it is still that version (optimistic
+/// concurrency; stale → `CONFLICT`); without, unconditionally (a child row was added).
+pub(crate) async fn bump_version(
+    db: &impl ConnectionTrait,
+    table: &str,
+    what: &str,
+    id: Uuid,
+    expected: Option<i32>,
+) -> ApiResult<()> {
+    let update = versioned_update(table, id, expected, now());
+    execute_or_conflict(db, &update, || stale(what)).await
+}
+
+/// Sets `values` on a row at version `expected`, bumping it; stale → `CONFLICT` naming the
+/// `what`.
+pub(crate) async fn update_versioned(
+    db: &impl ConnectionTrait,
+    table: &str,
+    what: &str,
+    id: Uuid,
+    expected: i32,
+    values: Vec<(&'static str, sea_orm::Value)>,
+) -> ApiResult<()> {
+    let mut update = versioned_update(table, id, Some(expected), now());
+    for (column, value) in values {
+        update.value(Alias::new(column), value);
+    }
+    execute_or_conflict(db, &update, || stale(what)).await
+}
+
+/// Where rows of one kind keep their lifecycle status, for [`move_status`].
+pub(crate) struct StatusColumn {
+    /// The table.
+    pub(crate) table: &'static str,
+    /// The status column (`status`; `identification` for case parties).
+    pub(crate) column: &'static str,
+    /// The entity type the moves are recorded under in the status history.
+    pub(crate) entity_type: &'static str,
+    /// The `CONFLICT` message when the row is no longer at the version or status the move
+    /// expects.
+    pub(crate) conflict: &'static str,
+}
+
+/// One move of a row along its lifecycle, for [`move_status`].
+pub(crate) struct StatusMove<'a> {
+    /// The row.
+    pub(crate) id: Uuid,
+    /// The version the caller read; `None` for moves the service makes on its own (an
+    /// indictment moving its case to prosecution).
+    pub(crate) expected: Option<i32>,
+    /// The status the caller saw (the row must still have it).
+    pub(crate) from: &'a str,
+    /// The new status.
+    pub(crate) to: &'a str,
+    /// When the move happens: the row's new `updated_at` (timestamps in `also` take it too).
+    pub(crate) at: DateTime<Utc>,
+    /// The other columns the move sets (resolution times, verification results ...).
+    pub(crate) also: Vec<(&'static str, sea_orm::Value)>,
+    /// Why, for the status history.
+    pub(crate) reason: Option<String>,
+}
+
+/// Moves a row's status (the caller checked the lifecycle): sets `to` and `also` and bumps the
+/// version, only while the row is still at `from` (and at `expected`, when given), else
+/// `CONFLICT`; then records the move in the status history.
+pub(crate) async fn move_status(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    kind: &StatusColumn,
+    m: StatusMove<'_>,
+) -> ApiResult<()> {
+    let mut update = versioned_update(kind.table, m.id, m.expected, m.at);
+    update
+        .value(Alias::new(kind.column), m.to)
+        .and_where(Expr::col(Alias::new(kind.column)).eq(m.from));
+    for (column, value) in m.also {
+        update.value(Alias::new(column), value);
+    }
+    execute_or_conflict(db, &update, || kind.conflict.to_string()).await?;
+    history::record(db, p, kind.entity_type, m.id, Some(m.from), m.to, m.reason).await
 }
 
 /// Whether a database error is a unique-constraint violation.
@@ -137,4 +260,16 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Maps an insert's error: a unique-constraint violation is a `CONFLICT` saying `message`, any
+/// other error stays a database error.
+pub(crate) fn conflict_if_duplicate(message: &'static str) -> impl FnOnce(DbErr) -> ApiError {
+    move |err| {
+        if is_unique_violation(&err) {
+            ApiError::Conflict(message.into())
+        } else {
+            err.into()
+        }
+    }
 }

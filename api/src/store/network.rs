@@ -2,17 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use entities::{network, network_case, network_member};
-use sea_orm::sea_query::{Alias, Condition, ExprTrait, JoinType, Order};
+use sea_orm::sea_query::{Alias, Condition, ExprTrait, JoinType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    QueryTrait, Set,
 };
 use uuid::Uuid;
 
 use super::Faceted;
-use super::page::{Cursor, Edge, Page, count_fn};
+use super::page::{Cursor, Page};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::policy::scope;
 
 /// A network with its facts.
@@ -26,13 +26,14 @@ pub(crate) async fn by_ids(
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<NetworkView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = network::Entity::find().filter(network::Column::Id.is_in(ids.iter().copied()));
-    Ok(super::scoped(q, scope::networks(p, "network"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        network::Entity::find(),
+        network::Column::Id,
+        ids,
+        scope::networks(p, "network"),
+    )
+    .await
 }
 
 /// Filters of `networks`.
@@ -65,42 +66,16 @@ pub(crate) async fn page(
             network::Column::DismantledAt.is_null()
         });
     }
-    let mut q = network::Entity::find().filter(base.clone());
-    if let Some(c) = after {
-        q = q.filter(network::Column::Id.lt(c.id));
-    }
-    let mut rows = super::scoped(
-        q.order_by(network::Column::Id, Order::Desc)
-            .limit(first + 1),
-        scope::networks(p, "network"),
-    )
-    .all(db)
-    .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
-                sort: "CREATED".into(),
-                key: None,
-                id: node.row.id,
-            }
-            .encode(),
-            node,
-        })
-        .collect();
-    let count = count_fn(
+    super::page::newest_first::<network::Entity>(
         db,
-        network::Entity::find()
-            .filter(scope::networks(p, "network").scope)
-            .filter(base),
-    );
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+        base,
+        network::Column::Id,
+        scope::networks(p, "network"),
+        "CREATED",
+        after,
+        first,
+    )
+    .await
 }
 
 /// The members of these networks (facts of their network).
@@ -109,9 +84,6 @@ pub(crate) async fn members_of(
     p: &Principal,
     network_ids: &[Uuid],
 ) -> ApiResult<Vec<MemberView>> {
-    if network_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut q = network_member::Entity::find();
     QueryTrait::query(&mut q).join_as(
         JoinType::InnerJoin,
@@ -119,10 +91,14 @@ pub(crate) async fn members_of(
         Alias::new("nw"),
         scope::col("nw", "id").equals((Alias::new("network_member"), Alias::new("network_id"))),
     );
-    let q = q
-        .filter(network_member::Column::NetworkId.is_in(network_ids.iter().copied()))
-        .order_by_asc(network_member::Column::Id);
-    Ok(super::scoped(q, scope::networks(p, "nw")).all(db).await?)
+    super::scoped_in(
+        db,
+        q.order_by_asc(network_member::Column::Id),
+        network_member::Column::NetworkId,
+        network_ids,
+        scope::networks(p, "nw"),
+    )
+    .await
 }
 
 /// The case ids of these networks.
@@ -130,14 +106,7 @@ pub(crate) async fn cases_of(
     db: &impl ConnectionTrait,
     network_ids: &[Uuid],
 ) -> ApiResult<Vec<network_case::Model>> {
-    if network_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(network_case::Entity::find()
-        .filter(network_case::Column::NetworkId.is_in(network_ids.iter().copied()))
-        .order_by_asc(network_case::Column::CreatedAt)
-        .all(db)
-        .await?)
+    links(db, network_case::Column::NetworkId, network_ids).await
 }
 
 /// The network ids of these cases.
@@ -145,11 +114,20 @@ pub(crate) async fn networks_of_cases(
     db: &impl ConnectionTrait,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<network_case::Model>> {
-    if case_ids.is_empty() {
+    links(db, network_case::Column::CaseId, case_ids).await
+}
+
+/// The network–case links whose `side` is one of `ids`, oldest first.
+async fn links(
+    db: &impl ConnectionTrait,
+    side: network_case::Column,
+    ids: &[Uuid],
+) -> ApiResult<Vec<network_case::Model>> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
     Ok(network_case::Entity::find()
-        .filter(network_case::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(side.is_in(ids.iter().copied()))
         .order_by_asc(network_case::Column::CreatedAt)
         .all(db)
         .await?)
@@ -212,13 +190,9 @@ pub(crate) async fn add_member(
     })
     .exec_without_returning(db)
     .await
-    .map_err(|e| {
-        if super::is_unique_violation(&e) {
-            ApiError::Conflict("the person is already a member".into())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(super::conflict_if_duplicate(
+        "the person is already a member",
+    ))?;
     Ok(id)
 }
 
@@ -254,22 +228,6 @@ pub(crate) async fn dismantle(
     expected: i32,
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
-    use sea_orm::sea_query::Expr;
-    let res = network::Entity::update_many()
-        .col_expr(network::Column::DismantledAt, Expr::val(Some(at)))
-        .col_expr(
-            network::Column::Version,
-            Expr::col(network::Column::Version).add(1),
-        )
-        .col_expr(network::Column::UpdatedAt, Expr::val(super::now()))
-        .filter(network::Column::Id.eq(id))
-        .filter(network::Column::Version.eq(expected))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the network was changed by someone else (your version is stale); reload it".into(),
-        ));
-    }
-    Ok(())
+    let dismantled = vec![("dismantled_at", Some(at).into())];
+    super::update_versioned(db, "network", "network", id, expected, dismantled).await
 }

@@ -3,13 +3,23 @@
 //! A cursor encodes the sort it was made for, the sort key of the last row and its id
 //! (base64url JSON). It is only a position: rows after it are still filtered by the caller's
 //! scope, and a cursor only ever holds values of a sort key the caller may read.
+//! [`newest_first`] is the whole query of the lists sorted by creation, newest first (tips,
+//! networks, flags, referrals); lists with their own sort build their rows and finish with
+//! [`Page::from_rows`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Condition, Order, ValueType};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use super::Faceted;
+use crate::error::{ApiError, ApiResult};
+use crate::policy::scope::Scoped;
 
 /// A decoded cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +69,50 @@ pub(crate) struct Page<T> {
     pub(crate) count: Option<CountFn>,
 }
 
+impl<T> Page<T> {
+    /// The page of `rows` read with `LIMIT first + 1`: the extra row, if any, only says that more
+    /// follow. Each kept row gets the cursor `cursor` makes of it.
+    pub(crate) fn from_rows(
+        mut rows: Vec<T>,
+        first: u64,
+        cursor: impl Fn(&T) -> ApiResult<Cursor>,
+        count: CountFn,
+    ) -> ApiResult<Page<T>> {
+        let has_next = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        let edges = rows
+            .into_iter()
+            .map(|node| {
+                Ok(Edge {
+                    cursor: cursor(&node)?.encode(),
+                    node,
+                })
+            })
+            .collect::<ApiResult<_>>()?;
+        Ok(Page {
+            edges,
+            has_next,
+            count: Some(count),
+        })
+    }
+
+    /// The same page with each row mapped (e.g. into the `Arc` a GraphQL parent value is).
+    pub(crate) fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            edges: self
+                .edges
+                .into_iter()
+                .map(|e| Edge {
+                    cursor: e.cursor,
+                    node: f(e.node),
+                })
+                .collect(),
+            has_next: self.has_next,
+            count: self.count,
+        }
+    }
+}
+
 /// A row and its cursor.
 pub(crate) struct Edge<T> {
     /// The opaque cursor of this row.
@@ -84,6 +138,47 @@ where
         let q = select.clone();
         Box::pin(async move { Ok(sea_orm::PaginatorTrait::count(q, &db).await?) })
     })
+}
+
+/// One page of the rows of `E` matching `base` within `scoped`, each with its facts, newest first:
+/// by the UUIDv7 `id` column descending, after the cursor's id when given. Cursors carry `sort`
+/// and the row id only; the deferred count covers the same filter and scope.
+pub(crate) async fn newest_first<E>(
+    db: &DatabaseConnection,
+    base: Condition,
+    id: E::Column,
+    scoped: Scoped,
+    sort: &str,
+    after: Option<&Cursor>,
+    first: u64,
+) -> ApiResult<Page<Faceted<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Sized + Send + Sync,
+{
+    let count = count_fn(
+        db,
+        E::find().filter(scoped.scope.clone()).filter(base.clone()),
+    );
+    let mut q = E::find().filter(base);
+    if let Some(c) = after {
+        q = q.filter(id.lt(c.id));
+    }
+    let rows = super::scoped(q.order_by(id, Order::Desc).limit(first + 1), scoped)
+        .all(db)
+        .await?;
+    Page::from_rows(
+        rows,
+        first,
+        |node| {
+            Ok(Cursor {
+                sort: sort.to_string(),
+                key: None,
+                id: <Uuid as ValueType>::try_from(node.row.get(id)).map_err(ApiError::internal)?,
+            })
+        },
+        count,
+    )
 }
 
 /// Page size limits: `first` defaults to 20 and may not exceed 100.
@@ -139,6 +234,30 @@ mod tests {
                 Err(ApiError::BadInput { .. })
             ));
         }
+    }
+
+    #[test]
+    fn the_extra_row_only_says_that_more_follow() -> Result<(), ApiError> {
+        let count: CountFn = std::sync::Arc::new(|| Box::pin(async { Ok(3) }));
+        let ids = vec![Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+        let cursor = |id: &Uuid| {
+            Ok(Cursor {
+                sort: "CREATED".into(),
+                key: None,
+                id: *id,
+            })
+        };
+
+        let page = Page::from_rows(ids.clone(), 2, cursor, count.clone())?.map(|id| id.to_string());
+        assert!(page.has_next);
+        let nodes: Vec<String> = page.edges.iter().map(|e| e.node.clone()).collect();
+        assert_eq!(nodes, [ids[0].to_string(), ids[1].to_string()]);
+        let last = Cursor::decode(&page.edges[1].cursor, "CREATED", "after")?;
+        assert_eq!(last.id, ids[1]);
+
+        let all = Page::from_rows(ids, 3, cursor, count)?;
+        assert_eq!((all.edges.len(), all.has_next), (3, false));
+        Ok(())
     }
 
     #[test]

@@ -12,9 +12,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Faceted;
+use super::{Faceted, StatusColumn, StatusMove};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::policy::Rows;
 use crate::policy::scope::{self, FACTS_COLUMN, tables};
 
@@ -304,13 +304,9 @@ pub(crate) async fn insert_party(
     case_party::Entity::insert(model)
         .exec_without_returning(db)
         .await
-        .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                ApiError::Conflict("this person already has this role in the case".into())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(super::conflict_if_duplicate(
+            "this person already has this role in the case",
+        ))?;
     Ok(id)
 }
 
@@ -395,6 +391,14 @@ pub(crate) async fn overdue_identifications(
     Ok(rows)
 }
 
+/// Where parties keep their identification status.
+const IDENTIFICATION: StatusColumn = StatusColumn {
+    table: tables::PARTY,
+    column: "identification",
+    entity_type: "CaseParty",
+    conflict: "the party was changed by someone else (your version is stale); reload it",
+};
+
 /// Moves a party's identification from `from` to `to` (the caller checked the lifecycle),
 /// bumping its version (checked against `expected`) and recording the move.
 pub(crate) async fn set_identification(
@@ -406,25 +410,16 @@ pub(crate) async fn set_identification(
     to: &str,
     reason: Option<String>,
 ) -> ApiResult<()> {
-    use sea_orm::sea_query::Expr;
-    let res = case_party::Entity::update_many()
-        .col_expr(case_party::Column::Identification, Expr::val(to))
-        .col_expr(
-            case_party::Column::Version,
-            Expr::col(case_party::Column::Version).add(1),
-        )
-        .col_expr(case_party::Column::UpdatedAt, Expr::val(super::now()))
-        .filter(case_party::Column::Id.eq(id))
-        .filter(case_party::Column::Version.eq(expected))
-        .filter(case_party::Column::Identification.eq(from))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the party was changed by someone else (your version is stale); reload it".into(),
-        ));
-    }
-    super::history::record(db, p, "CaseParty", id, Some(from), to, reason).await
+    let change = StatusMove {
+        id,
+        expected: Some(expected),
+        from,
+        to,
+        at: super::now(),
+        also: Vec::new(),
+        reason,
+    };
+    super::move_status(db, p, &IDENTIFICATION, change).await
 }
 
 #[cfg(test)]

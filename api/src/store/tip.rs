@@ -4,17 +4,14 @@
 use chrono::{DateTime, Utc};
 use entities::tip;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
-use super::Faceted;
-use super::page::{Cursor, Edge, Page, count_fn};
+use super::page::{Cursor, Page};
+use super::{Faceted, StatusColumn, StatusMove};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
-use crate::policy::scope;
+use crate::error::ApiResult;
+use crate::policy::scope::{self, tables};
 
 /// A tip with its facts.
 pub(crate) type TipView = Faceted<tip::Model>;
@@ -55,11 +52,14 @@ pub(crate) async fn by_ids(
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<TipView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = tip::Entity::find().filter(tip::Column::Id.is_in(ids.iter().copied()));
-    Ok(super::scoped(q, scope::tips(p, "tip")).all(db).await?)
+    super::scoped_in(
+        db,
+        tip::Entity::find(),
+        tip::Column::Id,
+        ids,
+        scope::tips(p, "tip"),
+    )
+    .await
 }
 
 /// One page of tips, newest first.
@@ -70,42 +70,16 @@ pub(crate) async fn page(
     after: Option<&Cursor>,
     first: u64,
 ) -> ApiResult<Page<TipView>> {
-    let base = condition(filter);
-    let mut q = tip::Entity::find().filter(base.clone());
-    if let Some(c) = after {
-        q = q.filter(tip::Column::Id.lt(c.id));
-    }
-    let mut rows = super::scoped(
-        q.order_by(tip::Column::Id, Order::Desc).limit(first + 1),
-        scope::tips(p, "tip"),
-    )
-    .all(db)
-    .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
-                sort: "RECEIVED".into(),
-                key: None,
-                id: node.row.id,
-            }
-            .encode(),
-            node,
-        })
-        .collect();
-    let count = count_fn(
+    super::page::newest_first::<tip::Entity>(
         db,
-        tip::Entity::find()
-            .filter(scope::tips(p, "tip").scope)
-            .filter(base),
-    );
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+        condition(filter),
+        tip::Column::Id,
+        scope::tips(p, "tip"),
+        "RECEIVED",
+        after,
+        first,
+    )
+    .await
 }
 
 /// Per channel: tips received, resolved, and the mean hours from receipt to resolution.
@@ -227,6 +201,14 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, p: &Principal, n: NewTip) 
     Ok(id)
 }
 
+/// Where tips keep their status.
+const STATUS: StatusColumn = StatusColumn {
+    table: tables::TIP,
+    column: "status",
+    entity_type: "Tip",
+    conflict: "the tip was changed by someone else (your version is stale); reload it",
+};
+
 /// Moves a tip (the caller checked the lifecycle); resolution statuses stamp `resolvedAt`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_status(
@@ -240,27 +222,25 @@ pub(crate) async fn set_status(
     case_id: Option<Uuid>,
     reason: Option<String>,
 ) -> ApiResult<()> {
-    let now = super::now();
-    let mut update = tip::Entity::update_many()
-        .col_expr(tip::Column::Status, Expr::val(to))
-        .col_expr(tip::Column::Version, Expr::col(tip::Column::Version).add(1))
-        .col_expr(tip::Column::UpdatedAt, Expr::val(now))
-        .filter(tip::Column::Id.eq(id))
-        .filter(tip::Column::Version.eq(expected))
-        .filter(tip::Column::Status.eq(from));
+    let at = super::now();
+    let mut also = Vec::new();
     if matches!(to, "CASE_OPENED" | "UNFOUNDED" | "FORWARDED") {
-        update = update.col_expr(tip::Column::ResolvedAt, Expr::val(Some(now)));
+        also.push(("resolved_at", Some(at).into()));
     }
     if let Some(agency) = forwarded_to {
-        update = update.col_expr(tip::Column::ForwardedTo, Expr::val(Some(agency)));
+        also.push(("forwarded_to", Some(agency).into()));
     }
     if let Some(case) = case_id {
-        update = update.col_expr(tip::Column::CaseId, Expr::val(Some(case)));
+        also.push(("case_id", Some(case).into()));
     }
-    if update.exec(db).await?.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the tip was changed by someone else (your version is stale); reload it".into(),
-        ));
-    }
-    super::history::record(db, p, "Tip", id, Some(from), to, reason).await
+    let change = StatusMove {
+        id,
+        expected: Some(expected),
+        from,
+        to,
+        at,
+        also,
+        reason,
+    };
+    super::move_status(db, p, &STATUS, change).await
 }

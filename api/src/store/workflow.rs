@@ -2,18 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use entities::{referral, victim_flag};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::Faceted;
-use super::page::{Cursor, Edge, Page, count_fn};
+use super::page::{Cursor, Page};
+use super::{Faceted, StatusColumn, StatusMove};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
-use crate::policy::scope;
+use crate::error::ApiResult;
+use crate::policy::scope::{self, tables};
 
 /// A flag with its facts.
 pub(crate) type FlagView = Faceted<victim_flag::Model>;
@@ -26,13 +23,14 @@ pub(crate) async fn flags_by_ids(
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<FlagView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = victim_flag::Entity::find().filter(victim_flag::Column::Id.is_in(ids.iter().copied()));
-    Ok(super::scoped(q, scope::flags(p, "victim_flag"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        victim_flag::Entity::find(),
+        victim_flag::Column::Id,
+        ids,
+        scope::flags(p, "victim_flag"),
+    )
+    .await
 }
 
 /// The visible flags of these cases.
@@ -41,15 +39,14 @@ pub(crate) async fn flags_of_cases(
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<FlagView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = victim_flag::Entity::find()
-        .filter(victim_flag::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(victim_flag::Column::Id);
-    Ok(super::scoped(q, scope::flags(p, "victim_flag"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        victim_flag::Entity::find().order_by_asc(victim_flag::Column::Id),
+        victim_flag::Column::CaseId,
+        case_ids,
+        scope::flags(p, "victim_flag"),
+    )
+    .await
 }
 
 /// One page of flags, newest first.
@@ -64,42 +61,16 @@ pub(crate) async fn flags_page(
     if let Some(s) = status {
         base = base.add(victim_flag::Column::Status.eq(s));
     }
-    let mut q = victim_flag::Entity::find().filter(base.clone());
-    if let Some(c) = after {
-        q = q.filter(victim_flag::Column::Id.lt(c.id));
-    }
-    let mut rows = super::scoped(
-        q.order_by(victim_flag::Column::Id, Order::Desc)
-            .limit(first + 1),
-        scope::flags(p, "victim_flag"),
-    )
-    .all(db)
-    .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
-                sort: "CREATED".into(),
-                key: None,
-                id: node.row.id,
-            }
-            .encode(),
-            node,
-        })
-        .collect();
-    let count = count_fn(
+    super::page::newest_first::<victim_flag::Entity>(
         db,
-        victim_flag::Entity::find()
-            .filter(scope::flags(p, "victim_flag").scope)
-            .filter(base),
-    );
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+        base,
+        victim_flag::Column::Id,
+        scope::flags(p, "victim_flag"),
+        "CREATED",
+        after,
+        first,
+    )
+    .await
 }
 
 /// Values of a new flag.
@@ -158,6 +129,14 @@ pub(crate) struct FlagChange {
     pub(crate) case_id: Option<Uuid>,
 }
 
+/// Where flags keep their status.
+const FLAG_STATUS: StatusColumn = StatusColumn {
+    table: tables::FLAG,
+    column: "status",
+    entity_type: "VictimFlag",
+    conflict: "the flag was changed by someone else (your version is stale); reload it",
+};
+
 /// Moves a flag (the caller checked the lifecycle) and records the move.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn move_flag(
@@ -170,41 +149,33 @@ pub(crate) async fn move_flag(
     change: FlagChange,
     reason: Option<String>,
 ) -> ApiResult<()> {
-    let now = super::now();
-    let mut update = victim_flag::Entity::update_many()
-        .col_expr(victim_flag::Column::Status, Expr::val(to))
-        .col_expr(
-            victim_flag::Column::Version,
-            Expr::col(victim_flag::Column::Version).add(1),
-        )
-        .col_expr(victim_flag::Column::UpdatedAt, Expr::val(now))
-        .filter(victim_flag::Column::Id.eq(id))
-        .filter(victim_flag::Column::Version.eq(expected))
-        .filter(victim_flag::Column::Status.eq(from));
+    let at = super::now();
+    let mut also = Vec::new();
     if let Some(v) = change.verification_status {
-        update = update.col_expr(victim_flag::Column::VerificationStatus, Expr::val(v));
+        also.push(("verification_status", v.into()));
     }
     if let Some(v) = change.verification_result {
-        update = update.col_expr(victim_flag::Column::VerificationResult, Expr::val(Some(v)));
+        also.push(("verification_result", Some(v).into()));
     }
     if change.requested {
-        update = update.col_expr(
-            victim_flag::Column::VerificationRequestedAt,
-            Expr::val(Some(now)),
-        );
+        also.push(("verification_requested_at", Some(at).into()));
     }
     if change.verified {
-        update = update.col_expr(victim_flag::Column::VerifiedAt, Expr::val(Some(now)));
+        also.push(("verified_at", Some(at).into()));
     }
     if let Some(case) = change.case_id {
-        update = update.col_expr(victim_flag::Column::CaseId, Expr::val(Some(case)));
+        also.push(("case_id", Some(case).into()));
     }
-    if update.exec(db).await?.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the flag was changed by someone else (your version is stale); reload it".into(),
-        ));
-    }
-    super::history::record(db, p, "VictimFlag", id, Some(from), to, reason).await
+    let change = StatusMove {
+        id,
+        expected: Some(expected),
+        from,
+        to,
+        at,
+        also,
+        reason,
+    };
+    super::move_status(db, p, &FLAG_STATUS, change).await
 }
 
 /// Referrals by id, in the caller's scope.
@@ -213,13 +184,14 @@ pub(crate) async fn referrals_by_ids(
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<ReferralView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = referral::Entity::find().filter(referral::Column::Id.is_in(ids.iter().copied()));
-    Ok(super::scoped(q, scope::referrals(p, "referral"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        referral::Entity::find(),
+        referral::Column::Id,
+        ids,
+        scope::referrals(p, "referral"),
+    )
+    .await
 }
 
 /// The visible referrals of these cases.
@@ -228,15 +200,14 @@ pub(crate) async fn referrals_of_cases(
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<ReferralView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = referral::Entity::find()
-        .filter(referral::Column::CaseId.is_in(case_ids.iter().copied()))
-        .order_by_asc(referral::Column::Id);
-    Ok(super::scoped(q, scope::referrals(p, "referral"))
-        .all(db)
-        .await?)
+    super::scoped_in(
+        db,
+        referral::Entity::find().order_by_asc(referral::Column::Id),
+        referral::Column::CaseId,
+        case_ids,
+        scope::referrals(p, "referral"),
+    )
+    .await
 }
 
 /// Which referrals of the caller a list shows.
@@ -275,42 +246,16 @@ pub(crate) async fn referrals_page(
             .add(referral::Column::Status.eq("SENT"))
             .add(referral::Column::DueAt.lt(at));
     }
-    let mut q = referral::Entity::find().filter(base.clone());
-    if let Some(c) = after {
-        q = q.filter(referral::Column::Id.lt(c.id));
-    }
-    let mut rows = super::scoped(
-        q.order_by(referral::Column::Id, Order::Desc)
-            .limit(first + 1),
-        scope::referrals(p, "referral"),
-    )
-    .all(db)
-    .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    let edges = rows
-        .into_iter()
-        .map(|node| Edge {
-            cursor: Cursor {
-                sort: "CREATED".into(),
-                key: None,
-                id: node.row.id,
-            }
-            .encode(),
-            node,
-        })
-        .collect();
-    let count = count_fn(
+    super::page::newest_first::<referral::Entity>(
         db,
-        referral::Entity::find()
-            .filter(scope::referrals(p, "referral").scope)
-            .filter(base),
-    );
-    Ok(Page {
-        edges,
-        has_next,
-        count: Some(count),
-    })
+        base,
+        referral::Column::Id,
+        scope::referrals(p, "referral"),
+        "CREATED",
+        after,
+        first,
+    )
+    .await
 }
 
 /// Values of a new referral.
@@ -363,8 +308,16 @@ pub(crate) async fn insert_referral(
     Ok(id)
 }
 
-/// Moves a referral (the caller checked the lifecycle) and records the move.
-#[allow(clippy::too_many_arguments)]
+/// Where referrals keep their status.
+const REFERRAL_STATUS: StatusColumn = StatusColumn {
+    table: tables::REFERRAL,
+    column: "status",
+    entity_type: "Referral",
+    conflict: "the referral was changed by someone else (your version is stale); reload it",
+};
+
+/// Moves a referral (the caller checked the lifecycle) and records the move; `text` is the
+/// decline or revocation reason, or the outcome of a completion.
 pub(crate) async fn move_referral(
     db: &impl ConnectionTrait,
     p: &Principal,
@@ -374,31 +327,27 @@ pub(crate) async fn move_referral(
     to: &str,
     text: Option<String>,
 ) -> ApiResult<()> {
-    let now = super::now();
-    let mut update = referral::Entity::update_many()
-        .col_expr(referral::Column::Status, Expr::val(to))
-        .col_expr(
-            referral::Column::Version,
-            Expr::col(referral::Column::Version).add(1),
-        )
-        .col_expr(referral::Column::UpdatedAt, Expr::val(now))
-        .filter(referral::Column::Id.eq(id))
-        .filter(referral::Column::Version.eq(expected))
-        .filter(referral::Column::Status.eq(from));
-    update = match to {
-        "ACCEPTED" => update.col_expr(referral::Column::RespondedAt, Expr::val(Some(now))),
-        "DECLINED" | "REVOKED" => update
-            .col_expr(referral::Column::RespondedAt, Expr::val(Some(now)))
-            .col_expr(referral::Column::DeclineReason, Expr::val(text.clone())),
-        "COMPLETED" => update
-            .col_expr(referral::Column::CompletedAt, Expr::val(Some(now)))
-            .col_expr(referral::Column::Outcome, Expr::val(text.clone())),
-        _ => update,
+    let at = super::now();
+    let also = match to {
+        "ACCEPTED" => vec![("responded_at", Some(at).into())],
+        "DECLINED" | "REVOKED" => vec![
+            ("responded_at", Some(at).into()),
+            ("decline_reason", text.clone().into()),
+        ],
+        "COMPLETED" => vec![
+            ("completed_at", Some(at).into()),
+            ("outcome", text.clone().into()),
+        ],
+        _ => Vec::new(),
     };
-    if update.exec(db).await?.rows_affected == 0 {
-        return Err(ApiError::Conflict(
-            "the referral was changed by someone else (your version is stale); reload it".into(),
-        ));
-    }
-    super::history::record(db, p, "Referral", id, Some(from), to, text).await
+    let change = StatusMove {
+        id,
+        expected: Some(expected),
+        from,
+        to,
+        at,
+        also,
+        reason: text,
+    };
+    super::move_status(db, p, &REFERRAL_STATUS, change).await
 }

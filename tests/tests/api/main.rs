@@ -1,10 +1,13 @@
 //! Black-box tests of ctex: the real router on an ephemeral port, real databases (SQLite, and
 //! PostgreSQL when `CTEX_TEST_DATABASE_URL` is set), HTTP and WebSocket only.
 
+mod access;
 mod audit;
 mod contracts;
 mod foundation;
+mod investigate;
 mod logs;
 mod shutdown;
 mod stories;
+mod subscriptions;
 mod tokens;

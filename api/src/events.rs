@@ -1,0 +1,229 @@
+//! Change events for subscriptions, across replicas.
+//!
+//! A mutation that changes a flag, a referral or a case announces it: on PostgreSQL with
+//! `pg_notify` inside the mutation's transaction (so the event exists only if the change
+//! commits, and reaches every `ctex serve` process listening on the same database); on SQLite
+//! (one process) on the in-process channel after the commit. Events carry a kind and an id,
+//! never personal data: each subscriber loads the row through its own scope.
+
+use std::str::FromStr;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The PostgreSQL channel events travel on.
+pub const CHANNEL: &str = "ctex_events";
+
+/// What changed.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::AsRefStr,
+)]
+pub enum EventKind {
+    /// An embassy flagged a suspected victim.
+    FlagRaised,
+    /// A flag moved or was verified.
+    FlagUpdated,
+    /// A referral was sent.
+    ReferralReceived,
+    /// A referral was answered, revoked or completed.
+    ReferralUpdated,
+    /// A case (or something in it) changed.
+    CaseUpdated,
+}
+
+/// One change: its kind and the id of the row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// What changed.
+    pub kind: EventKind,
+    /// The row (flag, referral or case).
+    pub id: Uuid,
+}
+
+impl Event {
+    fn payload(&self) -> String {
+        format!("{}:{}", self.kind.as_ref(), self.id)
+    }
+
+    fn parse(payload: &str) -> Option<Event> {
+        let (kind, id) = payload.split_once(':')?;
+        Some(Event {
+            kind: EventKind::from_str(kind).ok()?,
+            id: Uuid::from_str(id).ok()?,
+        })
+    }
+}
+
+/// The in-process fan-out of events to subscribers.
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+    backend: DbBackend,
+}
+
+impl EventBus {
+    /// A bus for a server on `db`; on PostgreSQL it also starts the listener that feeds it
+    /// from `LISTEN ctex_events`.
+    pub async fn start(db: &DatabaseConnection, url: &str) -> anyhow::Result<EventBus> {
+        let (tx, _) = broadcast::channel(8192);
+        let backend = db.get_database_backend();
+        if backend == DbBackend::Postgres {
+            let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
+            listener.listen(CHANNEL).await?;
+            let sender = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match listener.recv().await {
+                        Ok(note) => {
+                            if let Some(event) = Event::parse(note.payload()) {
+                                let _ = sender.send(event);
+                            }
+                        }
+                        Err(err) => {
+                            // sqlx reconnects on the next recv; events sent meanwhile are lost.
+                            tracing::warn!(error = %err, "event listener interrupted; reconnecting");
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        }
+                    }
+                }
+            });
+        }
+        Ok(EventBus { tx, backend })
+    }
+
+    /// A new subscription to every event.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+
+    /// Announces `events` inside the transaction that makes them true (PostgreSQL), or returns
+    /// them to be sent after commit (SQLite).
+    pub(crate) async fn announce_in(
+        &self,
+        txn: &impl ConnectionTrait,
+        events: &[Event],
+    ) -> Result<Vec<Event>, sea_orm::DbErr> {
+        if self.backend != DbBackend::Postgres {
+            return Ok(events.to_vec());
+        }
+        for event in events {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), event.payload().into()],
+            ))
+            .await?;
+        }
+        Ok(Vec::new())
+    }
+
+    /// Sends events locally (after the commit, on SQLite).
+    pub(crate) fn send_local(&self, events: Vec<Event>) {
+        for event in events {
+            let _ = self.tx.send(event);
+        }
+    }
+}
+
+/// The events a successful mutation announces.
+pub fn events_of(operation: &str, entity_id: Uuid, case_id: Option<Uuid>) -> Vec<Event> {
+    use EventKind::*;
+    let mut out = Vec::new();
+    match operation {
+        "flagSuspectedVictim" => out.push(Event {
+            kind: FlagRaised,
+            id: entity_id,
+        }),
+        "requestIdentityVerification" | "recordIdentityVerification" | "moveFlag" => {
+            out.push(Event {
+                kind: FlagUpdated,
+                id: entity_id,
+            })
+        }
+        "sendReferral" => out.push(Event {
+            kind: ReferralReceived,
+            id: entity_id,
+        }),
+        "acceptReferral" | "declineReferral" | "revokeReferral" | "completeReferral" => {
+            out.push(Event {
+                kind: ReferralUpdated,
+                id: entity_id,
+            })
+        }
+        "updateCase" | "moveCase" | "openCase" => out.push(Event {
+            kind: CaseUpdated,
+            id: entity_id,
+        }),
+        _ => {}
+    }
+    if let Some(case) = case_id
+        && !out.iter().any(|e| e.kind == CaseUpdated && e.id == case)
+    {
+        out.push(Event {
+            kind: CaseUpdated,
+            id: case,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_carry_no_more_than_kind_and_id() {
+        let e = Event {
+            kind: EventKind::FlagRaised,
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Event::parse(&e.payload()), Some(e));
+        assert_eq!(e.payload().len(), "FlagRaised:".len() + 36);
+        assert_eq!(Event::parse("nonsense"), None);
+        assert_eq!(Event::parse("FlagRaised:not-a-uuid"), None);
+    }
+
+    #[test]
+    fn mutations_announce_their_events() {
+        let id = Uuid::now_v7();
+        let case = Uuid::now_v7();
+        assert_eq!(
+            events_of("flagSuspectedVictim", id, None),
+            vec![Event {
+                kind: EventKind::FlagRaised,
+                id
+            }]
+        );
+        assert_eq!(
+            events_of("acceptReferral", id, Some(case)),
+            vec![
+                Event {
+                    kind: EventKind::ReferralUpdated,
+                    id
+                },
+                Event {
+                    kind: EventKind::CaseUpdated,
+                    id: case
+                }
+            ]
+        );
+        assert_eq!(
+            events_of("moveCase", case, Some(case)),
+            vec![Event {
+                kind: EventKind::CaseUpdated,
+                id: case
+            }]
+        );
+    }
+}

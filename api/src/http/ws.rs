@@ -1,0 +1,167 @@
+//! `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the older graphql-ws).
+//!
+//! The token travels in the `connection_init` payload (`{"Authorization": "Bearer …",
+//! "X-Access-Purpose": "…"}`), is verified like any request's, and the connection closes when it
+//! expires. Every event pushed to a subscriber is audited (its person-level reads are committed
+//! before the event is sent) like a query's response.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::{Data, Executor, Request, Response};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response as HttpResponse;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use super::AppState;
+use super::auth::{self, AuthFailure};
+use crate::graphql::RequestCtx;
+
+/// The GraphQL executor of one WebSocket connection: the full schema, with the connection's
+/// request context and the audit of every response.
+#[derive(Clone)]
+struct Connection {
+    state: AppState,
+    ctx: Arc<Mutex<Option<Arc<RequestCtx>>>>,
+}
+
+impl Connection {
+    fn ctx(&self) -> Option<Arc<RequestCtx>> {
+        self.ctx.lock().ok().and_then(|c| c.clone())
+    }
+}
+
+impl Executor for Connection {
+    async fn execute(&self, request: Request) -> Response {
+        let Some(ctx) = self.ctx() else {
+            return Response::from_errors(vec![async_graphql::ServerError::new(
+                "authentication required",
+                None,
+            )]);
+        };
+        let response = self
+            .state
+            .inner
+            .schemas
+            .full
+            .execute(request.data(ctx.clone()))
+            .await;
+        audited(&self.state, &ctx, response).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let state = self.state.clone();
+        let ctx = self.ctx();
+        let session = session_data.unwrap_or_default();
+        let stream = state
+            .inner
+            .schemas
+            .full
+            .execute_stream_with_session_data(request, session);
+        stream
+            .then(move |response| {
+                let state = state.clone();
+                let ctx = ctx.clone();
+                async move {
+                    match ctx {
+                        Some(ctx) => audited(&state, &ctx, response).await,
+                        None => response,
+                    }
+                }
+            })
+            .boxed()
+    }
+}
+
+/// Commits the reads a response made before it is sent; without its audit, no data leaves.
+async fn audited(state: &AppState, ctx: &RequestCtx, mut response: Response) -> Response {
+    if let Err(err) = crate::audit::flush_reads(&state.inner.audit, ctx).await {
+        tracing::error!(request_id = %ctx.request_id, error = %format!("{err:#}"), "audit write failed; event withheld");
+        response = Response::from_errors(vec![super::graphql::internal(&ctx.request_id)]);
+    }
+    response
+}
+
+fn header_value<'a>(payload: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    payload
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
+}
+
+/// The handler of `GET /graphql/ws`.
+pub(crate) async fn ws(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> HttpResponse {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(state, socket, protocol))
+}
+
+async fn serve(state: AppState, socket: axum::extract::ws::WebSocket, protocol: GraphQLProtocol) {
+    let connection = Connection {
+        state: state.clone(),
+        ctx: Arc::new(Mutex::new(None)),
+    };
+    let (expires_tx, expires_rx) = tokio::sync::oneshot::channel::<i64>();
+    let slot = connection.ctx.clone();
+    let init_state = state.clone();
+    let server = GraphQLWebSocket::new(socket, connection, protocol).on_connection_init(
+        move |payload| async move {
+            let principal = match auth::authenticate_token(
+                &init_state,
+                header_value(&payload, "authorization"),
+                header_value(&payload, auth::PURPOSE),
+            ) {
+                Ok(p) => Arc::new(p),
+                Err(AuthFailure::Unauthenticated) => {
+                    return Err(async_graphql::Error::new("authentication required"));
+                }
+                Err(AuthFailure::BadPurpose(e)) => {
+                    return Err(async_graphql::Error::new(e.to_string()));
+                }
+            };
+            let _ = expires_tx.send(principal.expires_at);
+            let ctx = Arc::new(
+                RequestCtx::new(
+                    principal,
+                    uuid::Uuid::now_v7().to_string(),
+                    "subscription".to_string(),
+                    init_state.inner.db.clone(),
+                    init_state.inner.read_db.clone(),
+                )
+                .with_events(init_state.inner.events.clone()),
+            );
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(ctx.clone());
+            }
+            let mut data = Data::default();
+            data.insert(ctx);
+            data.insert(init_state.inner.events.clone());
+            Ok(data)
+        },
+    );
+    let expiry = async move {
+        match expires_rx.await {
+            Ok(at) => {
+                let left = u64::try_from(at - chrono::Utc::now().timestamp()).unwrap_or(0);
+                tokio::time::sleep(std::time::Duration::from_secs(left)).await;
+                tracing::info!("closing a subscription connection: its token expired");
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = server.serve() => {}
+        _ = expiry => {}
+    }
+}

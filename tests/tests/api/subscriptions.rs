@@ -1,0 +1,338 @@
+//! Subscriptions over graphql-transport-ws: events reach exactly the subscribers whose scope
+//! holds the row, with only the fields they may read; across server processes on one
+//! PostgreSQL; the socket closes when the token expires.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ctex_tests::ctex::auth::keys::TokenSpec;
+use ctex_tests::ctex::domain::Agency;
+use ctex_tests::{
+    Backend, Subscriber, TestEnv, WsEvent, add_party, both, case_input, data, open_case,
+    postgres_or_skip, server_bin,
+};
+use serde_json::{Value, json};
+
+const FLAG_RAISED: &str = "subscription { flagRaised { id status mission person { fullName } } }";
+
+fn flag_input(n: usize) -> Value {
+    json!({ "i": { "mission": "Đại sứ quán tại Campuchia", "hostCountry": "KH", "circumstances": format!("Trường hợp {n}"), "urgency": "HIGH",
+        "person": { "fullName": format!("Nạn nhân {n}"), "dateOfBirth": "1998-01-01" } } })
+}
+
+const FLAG: &str =
+    "mutation($i: FlagSuspectedVictimInput!) { flagSuspectedVictim(input: $i) { id } }";
+
+async fn subscriber(base: &str, token: &str, query: &str) -> Subscriber {
+    let mut s = Subscriber::connect(base, token, Some("theo dõi cảnh báo"))
+        .await
+        .expect("connects");
+    s.subscribe(query, json!({})).await.expect("subscribes");
+    s
+}
+
+both!(
+    a_flag_reaches_police_and_border_guard_but_not_the_court,
+    |app| async move {
+        let mission = app.token(Agency::ForeignAffairs, "consul");
+        let mut police = subscriber(&app.base, &app.token(Agency::Police, "p"), FLAG_RAISED).await;
+        let mut border = subscriber(
+            &app.base,
+            &app.token(Agency::BorderGuard, "bg"),
+            FLAG_RAISED,
+        )
+        .await;
+        let mut court = subscriber(&app.base, &app.token(Agency::Court, "c"), FLAG_RAISED).await;
+        // The court may not subscribe to flags at all: refused at once.
+        match court.next(Duration::from_secs(5)).await {
+            Some(WsEvent::Next { payload, .. }) | Some(WsEvent::Error { payload, .. }) => {
+                assert!(
+                    payload.to_string().contains("FORBIDDEN")
+                        || payload.to_string().contains("may not"),
+                    "{payload}"
+                );
+            }
+            other => panic!("the court's subscription should be refused, got {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = Instant::now();
+        let flag = app.gql(&mission, FLAG, flag_input(1)).await;
+        let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
+        for (who, sub) in [("police", &mut police), ("border guard", &mut border)] {
+            match sub.next(Duration::from_secs(10)).await {
+                Some(WsEvent::Next { payload, .. }) => {
+                    eprintln!("{who} received flagRaised after {:?}", started.elapsed());
+                    assert_eq!(payload["data"]["flagRaised"]["id"], id);
+                    assert_eq!(payload["data"]["flagRaised"]["status"], "FLAGGED");
+                    if who == "police" {
+                        assert_eq!(
+                            payload["data"]["flagRaised"]["person"]["fullName"],
+                            "Nạn nhân 1"
+                        );
+                    } else {
+                        // The border guard sees the flag, not the person's identity.
+                        assert!(
+                            payload["data"]["flagRaised"]["person"].is_null(),
+                            "{payload}"
+                        );
+                    }
+                }
+                other => panic!("{who} got {other:?}"),
+            }
+        }
+        assert!(
+            court
+                .next(Duration::from_millis(500))
+                .await
+                .is_none_or(|e| e == WsEvent::Closed || matches!(e, WsEvent::Complete(_)))
+        );
+        // Reading the flagged person's name through a subscription is audited like a query.
+        let oversight = app.token(Agency::Oversight, "auditor");
+        let events = app.gql(&oversight, "{ auditEvents(filter: { agency: POLICE }) { nodes { operation entityType fields purpose } } }", json!({})).await;
+        let nodes = data(&events)["auditEvents"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            nodes.iter().any(|e| e["operation"] == "subscription"
+                && e["entityType"] == "Person"
+                && e["fields"] == json!(["fullName"])
+                && e["purpose"] == "theo dõi cảnh báo"),
+            "{nodes:?}"
+        );
+    }
+);
+
+both!(
+    referrals_reach_their_receiver_and_case_updates_their_case,
+    |app| async move {
+        let police = app.token(Agency::Police, "p");
+        let case = open_case(&app, &police, case_input("SUB-1", "01")).await;
+        let (_, person) = add_party(&app, &police, json!({ "caseId": case, "role": "VICTIM", "consentToShare": true, "person": { "fullName": "Lý Thị Mai" } })).await;
+        let received = "subscription { referralReceived { id toAgency status } }";
+        let mut social =
+            subscriber(&app.base, &app.token(Agency::SocialServices, "s"), received).await;
+        let mut mission =
+            subscriber(&app.base, &app.token(Agency::ForeignAffairs, "f"), received).await;
+        let mut watcher = Subscriber::connect(&app.base, &police, None)
+            .await
+            .expect("connects");
+        watcher
+            .subscribe(
+                "subscription($c: ID!) { caseUpdated(id: $c) { id status version } }",
+                json!({ "c": case }),
+            )
+            .await
+            .expect("subscribes");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let r = app.gql(&police, "mutation($i: SendReferralInput!) { sendReferral(input: $i) { id } }", json!({ "i": { "toAgency": "SOCIAL_SERVICES", "personId": person, "caseId": case, "purpose": "Hỗ trợ", "services": ["SHELTER"], "consent": "GIVEN", "sharedFields": ["FULL_NAME"] } })).await;
+        let referral = data(&r)["sendReferral"]["id"].clone();
+        match social.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Next { payload, .. }) => assert_eq!(
+                payload["data"]["referralReceived"],
+                json!({ "id": referral, "toAgency": "SOCIAL_SERVICES", "status": "SENT" })
+            ),
+            other => panic!("social services got {other:?}"),
+        }
+        assert!(
+            mission.drain(Duration::from_millis(700)).await.is_empty(),
+            "foreign affairs is not the receiver"
+        );
+        let r = app
+            .gql(
+                &police,
+                "mutation($i: MoveCaseInput!) { moveCase(input: $i) { version } }",
+                json!({ "i": { "id": case, "version": 2, "to": "UNDER_INVESTIGATION" } }),
+            )
+            .await;
+        data(&r);
+        let updates = watcher.drain(Duration::from_secs(3)).await;
+        assert!(
+            updates
+                .iter()
+                .any(|u| u["data"]["caseUpdated"]["status"] == "UNDER_INVESTIGATION"),
+            "{updates:?}"
+        );
+    }
+);
+
+both!(the_socket_closes_when_the_token_expires, |app| async move {
+    let short = app.token_with(TokenSpec {
+        ttl_secs: 2,
+        ..TokenSpec::new(Agency::Police, "short")
+    });
+    let mut s = subscriber(&app.base, &short, FLAG_RAISED).await;
+    let started = Instant::now();
+    loop {
+        match s.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Closed) | Some(WsEvent::Complete(_)) => break,
+            None => panic!("still open {:?} after the token expired", started.elapsed()),
+            Some(_) => {}
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(8));
+    // A bad token is refused at connection_init.
+    assert!(
+        Subscriber::connect(&app.base, "not-a-token", None)
+            .await
+            .is_err()
+    );
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flag_raised_on_one_process_reaches_subscribers_on_another_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let env = TestEnv::new(Backend::Postgres).await;
+    let a = env.start_server(server_bin!());
+    let b = env.start_server(server_bin!());
+    let mut police_b = subscriber(&b.base, &env.token(Agency::Police, "p"), FLAG_RAISED).await;
+    let mut court_a = Subscriber::connect(&a.base, &env.token(Agency::Court, "c"), None)
+        .await
+        .expect("connects");
+    court_a
+        .subscribe(
+            "subscription { caseUpdated(id: \"00000000-0000-0000-0000-000000000000\") { id } }",
+            json!({}),
+        )
+        .await
+        .expect("subscribes");
+    let mut court_b = Subscriber::connect(&b.base, &env.token(Agency::Court, "c"), None)
+        .await
+        .expect("connects");
+    court_b
+        .subscribe(
+            "subscription { caseUpdated(id: \"00000000-0000-0000-0000-000000000000\") { id } }",
+            json!({}),
+        )
+        .await
+        .expect("subscribes");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let flag = a
+        .gql(&env.token(Agency::ForeignAffairs, "f"), FLAG, flag_input(7))
+        .await;
+    let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
+    match police_b.next(Duration::from_secs(10)).await {
+        Some(WsEvent::Next { payload, .. }) => {
+            eprintln!("flagRaised crossed processes in {:?}", started.elapsed());
+            assert_eq!(payload["data"]["flagRaised"]["id"], id);
+        }
+        other => panic!("process B's subscriber got {other:?}"),
+    }
+    assert!(court_a.drain(Duration::from_millis(500)).await.is_empty());
+    assert!(court_b.drain(Duration::from_millis(500)).await.is_empty());
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_subscribers_each_get_every_visible_flag_exactly_once_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let secs: u64 = std::env::var("CTEX_SUB_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let rate: u64 = 50;
+    let env = TestEnv::new(Backend::Postgres).await;
+    let server = env.start_server(server_bin!());
+    // 200 subscribers over the agencies: police, border guard and social services see flags;
+    // the court's subscriptions are refused.
+    let agencies = [
+        Agency::Police,
+        Agency::BorderGuard,
+        Agency::SocialServices,
+        Agency::ForeignAffairs,
+        Agency::Court,
+    ];
+    let mut tasks = Vec::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(256);
+    for i in 0..200usize {
+        let agency = agencies[i % agencies.len()];
+        let token = env.token_with(TokenSpec {
+            ttl_secs: 3600,
+            ..TokenSpec::new(agency, format!("sub-{i}"))
+        });
+        let base = server.base.clone();
+        let ready = ready_tx.clone();
+        tasks.push((
+            agency,
+            tokio::spawn(async move {
+                let mut s = subscriber(&base, &token, "subscription { flagRaised { id } }").await;
+                let _ = ready.send(()).await;
+                let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+                let mut refused = false;
+                loop {
+                    match s.next(Duration::from_secs(15)).await {
+                        Some(WsEvent::Next { payload, .. }) => {
+                            match payload["data"]["flagRaised"]["id"].as_str() {
+                                Some(id) => *seen.entry(id.to_string()).or_default() += 1,
+                                None => refused = true,
+                            }
+                        }
+                        Some(WsEvent::Error { .. }) => refused = true,
+                        Some(WsEvent::Complete(_)) | Some(WsEvent::Closed) | None => break,
+                    }
+                }
+                (seen, refused)
+            }),
+        ));
+    }
+    drop(ready_tx);
+    for _ in 0..200 {
+        ready_rx.recv().await.expect("subscriber ready");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_start = rss_kib(server.pid());
+    let mission = env.token_with(TokenSpec {
+        ttl_secs: 3600,
+        ..TokenSpec::new(Agency::ForeignAffairs, "mission")
+    });
+    let mut created = Vec::new();
+    let mut rss_mid = 0;
+    let started = Instant::now();
+    for n in 0..(secs * rate) {
+        let due = started + Duration::from_millis(n * 1000 / rate);
+        tokio::time::sleep_until(due.into()).await;
+        let resp = server.gql(&mission, FLAG, flag_input(n as usize)).await;
+        if let Some(id) = resp["data"]["flagSuspectedVictim"]["id"].as_str() {
+            created.push(id.to_string());
+        }
+        if n == secs * rate / 2 {
+            rss_mid = rss_kib(server.pid());
+        }
+    }
+    let rss_end = rss_kib(server.pid());
+    assert_eq!(created.len() as u64, secs * rate, "every flag was created");
+    for (agency, task) in tasks {
+        let (seen, refused) = task.await.expect("subscriber task");
+        match agency {
+            Agency::Court => assert!(seen.is_empty() && refused, "the court receives nothing"),
+            _ => {
+                assert_eq!(seen.len(), created.len(), "{agency:?} received every flag");
+                assert!(
+                    seen.values().all(|n| *n == 1),
+                    "{agency:?} received a flag twice"
+                );
+            }
+        }
+    }
+    eprintln!("RSS KiB: start {rss_start}, middle {rss_mid}, end {rss_end}");
+    assert!(
+        rss_end <= rss_mid + rss_mid / 4 + 20_000,
+        "memory grows: middle {rss_mid} KiB, end {rss_end} KiB"
+    );
+}
