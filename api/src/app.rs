@@ -19,7 +19,8 @@ pub struct App {
 
 impl App {
     /// Connects, migrates, loads the trust file and binds. In dev mode, missing dev keys and
-    /// trust file are created first.
+    /// trust file are created first; with `demo`, the demo dataset is loaded into a database
+    /// that holds no case yet.
     pub async fn build(config: Config) -> anyhow::Result<App> {
         if config.dev && !config.trust_path.exists() {
             let dir = config
@@ -38,6 +39,9 @@ impl App {
         })?;
         let db = crate::db::connect(&config.database_url, config.db_pool).await?;
         crate::db::migrate(&db).await?;
+        if config.demo {
+            crate::seed::demo_if_empty(&db).await?;
+        }
         let read_db = match &config.read_database_url {
             Some(url) => crate::db::connect(url, config.db_pool).await?,
             None => db.clone(),

@@ -41,6 +41,8 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Load a dataset into the database (migrations apply first).
+    Seed(SeedArgs),
     /// Manage development signing keys.
     Keys {
         #[command(subcommand)]
@@ -53,6 +55,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write the periodic statistics report of a period (suppressed like the `report` query).
+    Report(ReportArgs),
     /// Print the full federated SDL, or one agency's contract SDL.
     Schema {
         /// Print this agency's contract schema instead of the full one.
@@ -103,6 +107,53 @@ struct DbArgs {
 }
 
 #[derive(Debug, Args)]
+struct SeedArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Load the demo dataset: cases, rings, victims, hotline 111 tips, embassy flags, referrals,
+    /// indictments and verdicts in Vietnamese, written through the API as each agency. Nothing
+    /// is loaded when the database already holds a case.
+    #[arg(long, conflicts_with = "synthetic")]
+    demo: bool,
+    /// Generate a large deterministic dataset with set-based inserts (PostgreSQL; for
+    /// benchmarks): `--cases` cases and persons, identifiers, networks, tips, flags, referrals,
+    /// indictments and verdicts in proportion.
+    #[arg(long)]
+    synthetic: bool,
+    /// Number of cases for `--synthetic`.
+    #[arg(long, default_value_t = 200_000, requires = "synthetic")]
+    cases: u64,
+    /// Random seed for `--synthetic` (the same seed gives the same data).
+    #[arg(long, default_value_t = 1, requires = "synthetic")]
+    seed: u64,
+}
+
+/// Arguments of `ctex report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// First day of the period (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub(crate) from: String,
+    /// Last day of the period (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub(crate) format: crate::report::Format,
+    /// Heading language.
+    #[arg(long, value_enum, default_value = "vi")]
+    pub(crate) lang: crate::report::Lang,
+    /// Suppression threshold: cells counting fewer are suppressed.
+    #[arg(long, env = "CTEX_MIN_CELL", default_value_t = Limits::default().min_cell)]
+    pub(crate) min_cell: u32,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CTEX_BIND", default_value = "127.0.0.1:8080")]
@@ -119,6 +170,10 @@ struct ServeArgs {
     /// GraphiQL at GET /graphql, give field suggestions in errors.
     #[arg(long, env = "CTEX_DEV")]
     dev: bool,
+    /// Load the demo dataset at start when the database holds no case yet (as `ctex seed
+    /// --demo`), so a restart keeps the data.
+    #[arg(long, env = "CTEX_DEMO")]
+    demo: bool,
     /// Largest request body, in bytes.
     #[arg(long, env = "CTEX_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     body_limit: usize,
@@ -140,6 +195,9 @@ struct ServeArgs {
     /// Database connections per pool.
     #[arg(long, env = "CTEX_DB_POOL", default_value_t = 16)]
     db_pool: u32,
+    /// Statistics suppression threshold: cells counting fewer are suppressed.
+    #[arg(long, env = "CTEX_MIN_CELL", default_value_t = Limits::default().min_cell)]
+    min_cell: u32,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +266,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             config.read_database_url = args.read_database_url;
             config.trust_path = args.trust;
             config.dev = args.dev;
+            config.demo = args.demo;
             config.body_limit = args.body_limit;
             config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
             config.max_concurrency = args.max_concurrency;
@@ -215,12 +274,35 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             config.limits.depth = args.max_depth;
             config.limits.complexity = args.max_complexity;
             config.db_pool = args.db_pool;
+            config.limits.min_cell = args.min_cell;
             crate::app::App::build(config).await?.run().await?;
         }
         Command::Migrate(args) => {
             let db = crate::db::connect(&args.database_url, 2).await?;
             crate::db::migrate(&db).await?;
             println_out("migrations applied");
+        }
+        Command::Seed(args) if args.synthetic => {
+            let db = crate::db::connect(&args.db.database_url, 4).await?;
+            crate::db::migrate(&db).await?;
+            let report = crate::synthetic::seed(&db, args.cases, args.seed).await?;
+            println_out(&report.to_string());
+        }
+        Command::Report(args) => {
+            let db = crate::db::connect(&args.db.database_url, 2).await?;
+            crate::db::migrate(&db).await?;
+            crate::report::run(&db, &args).await?;
+        }
+        Command::Seed(args) => {
+            if !args.demo {
+                anyhow::bail!("say which dataset to load: --demo or --synthetic");
+            }
+            let db = crate::db::connect(&args.db.database_url, 4).await?;
+            crate::db::migrate(&db).await?;
+            match crate::seed::demo_into_empty(&db).await? {
+                Some(report) => println_out(&report.to_string()),
+                None => println_out("the database already holds cases: demo not loaded"),
+            }
         }
         Command::Keys {
             command: KeysCommand::Init { dir },

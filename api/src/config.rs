@@ -22,6 +22,8 @@ pub struct Config {
     pub trust_path: PathBuf,
     /// Dev mode: creates dev keys if missing, serves GraphiQL, gives field suggestions.
     pub dev: bool,
+    /// Load the demo dataset at start when the database holds no case yet (`CTEX_DEMO`).
+    pub demo: bool,
     /// Query limits.
     pub limits: Limits,
     /// Largest request body accepted, in bytes.
@@ -45,6 +47,7 @@ impl Config {
             read_database_url: None,
             trust_path: PathBuf::from(".ctex/trust.toml"),
             dev: false,
+            demo: false,
             limits: Limits::default(),
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),

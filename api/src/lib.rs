@@ -12,6 +12,7 @@
 //! - [`domain`]: the vocabulary (statuses, roles ...); [`normalize`]: identifier and name
 //!   normalization; [`db`]: connections and migrations; [`error`]: the API error type;
 //!   [`telemetry`]: logs and metrics.
+//! - [`seed`]: the demo dataset, loaded through the API as each agency.
 
 pub mod app;
 pub mod audit;
@@ -26,5 +27,8 @@ pub mod graphql;
 pub mod http;
 pub mod normalize;
 pub mod policy;
+pub mod report;
+pub mod seed;
 pub(crate) mod store;
+pub mod synthetic;
 pub mod telemetry;

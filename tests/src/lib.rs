@@ -507,6 +507,18 @@ fn capture(
     sink: &Arc<Mutex<Vec<String>>>,
     listening: mpsc::Sender<String>,
 ) -> JoinHandle<()> {
+    capture_lines(stream, sink, listening, listening_addr)
+}
+
+/// Reads a child process's `stream` line by line into `sink` (invalid UTF-8 replaced, never a
+/// reason to stop reading, so the child can never block on a full pipe); sends what `announce`
+/// finds in a line (the address it listens on) to `listening`.
+pub fn capture_lines(
+    stream: impl Read + Send + 'static,
+    sink: &Arc<Mutex<Vec<String>>>,
+    listening: mpsc::Sender<String>,
+    announce: fn(&str) -> Option<String>,
+) -> JoinHandle<()> {
     let sink = Arc::clone(sink);
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stream);
@@ -520,7 +532,7 @@ fn capture(
             let line = String::from_utf8_lossy(&buf)
                 .trim_end_matches(['\n', '\r'])
                 .to_string();
-            if let Some(addr) = listening_addr(&line) {
+            if let Some(addr) = announce(&line) {
                 let _ = listening.send(addr);
             }
             lock(&sink).push(line);

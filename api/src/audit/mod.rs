@@ -2,8 +2,8 @@
 //!
 //! During a request the field guard records person-level reads and every denial in the
 //! request's [`AuditBuffer`], grouped per entity (one event lists its fields); mutations record
-//! their write. Reads are appended by [`flush_reads`] before the response leaves (a request whose
-//! events cannot be written returns no data); writes are appended by [`append_writes`] inside
+//! their write. Reads are appended by `flush_reads` before the response leaves (a request whose
+//! events cannot be written returns no data); writes are appended by `append_writes` inside
 //! the mutation's own transaction. [`chain`] keeps `audit_event` a linear SHA-256 hash chain,
 //! serialized on a locked head row so it stays linear across concurrent requests and processes.
 //!

@@ -686,6 +686,11 @@ pub(crate) async fn load_named(req: &RequestCtx, id: uuid::Uuid) -> ApiResult<Ca
 }
 
 /// Refuses `input.caseId` when it names no case (links whose target the caller names).
+///
+/// The case need not be visible to the caller: the hotline marks its tip as having opened the
+/// case the police opened, and a mission links its flag to a case it was told about. This
+/// confirms only that an id the caller already holds exists; ids are UUIDv7 with 74 random
+/// bits, so they cannot be enumerated, and the link itself reveals nothing of the case.
 pub(crate) async fn ensure_case_exists(req: &RequestCtx, id: Option<uuid::Uuid>) -> ApiResult<()> {
     if let Some(case) = id
         && !store::exists(&req.db, case).await?

@@ -36,6 +36,9 @@ pub(crate) struct RequestCtx {
     pub(crate) loaders: Loaders,
     /// Where mutations announce their changes to subscribers.
     pub(crate) events: Option<crate::events::EventBus>,
+    /// The `_entities` items resolved to `null` (response key, index), for
+    /// [`super::NullEntities`].
+    pub(crate) null_entities: std::sync::Mutex<std::collections::HashSet<(String, usize)>>,
 }
 
 /// The DataLoaders of one request; each applies the caller's scope to every batch.
@@ -151,6 +154,7 @@ impl RequestCtx {
             audit: AuditBuffer::default(),
             loaders,
             events: None,
+            null_entities: Default::default(),
         }
     }
 

@@ -69,6 +69,8 @@ pub struct Limits {
     pub directives: usize,
     /// Whether field suggestions ("did you mean") are given in errors.
     pub suggestions: bool,
+    /// The statistics suppression threshold: a cell counting fewer is never shown.
+    pub min_cell: u32,
 }
 
 impl Default for Limits {
@@ -79,6 +81,7 @@ impl Default for Limits {
             recursive_depth: 32,
             directives: 50,
             suggestions: false,
+            min_cell: 5,
         }
     }
 }
@@ -370,7 +373,8 @@ pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives)
         .enable_federation()
-        .entity_resolver(entities);
+        .entity_resolver(entities)
+        .extension(NullEntities);
     if !limits.suggestions {
         builder = builder.disable_suggestions();
     }
@@ -566,15 +570,59 @@ fn entities(ctx: async_graphql::dynamic::ResolverContext<'_>) -> FieldFuture<'_>
                     .map(FieldValue::owned_any),
                 _ => None,
             };
-            if value.is_none()
-                && let Some(id) = id
-            {
-                req.audit.not_found(ty, id);
+            if value.is_none() {
+                if let Some(id) = id {
+                    req.audit.not_found(ty, id);
+                }
+                // `null` at this index, with NOT_FOUND at `_entities.<index>` (see NullEntities).
+                let key = ctx.ctx.item.node.response_key().node.to_string();
+                let index = out.len();
+                let err = ApiError::NotFound(ty)
+                    .into_graphql(&req.request_id)
+                    .into_server_error(ctx.ctx.item.pos);
+                let mut err = ctx.ctx.set_error_path(err);
+                err.path.push(async_graphql::PathSegment::Index(index));
+                ctx.ctx.add_error(err);
+                if let Ok(mut nulls) = req.null_entities.lock() {
+                    nulls.insert((key, index));
+                }
             }
             out.push(value.map(|v| v.with_type(ty)).unwrap_or(FieldValue::NULL));
         }
         Ok(Some(FieldValue::list(out)))
     })
+}
+
+/// Lets an `_entities` item be `null`. async-graphql's dynamic schema resolves every list item
+/// as its type, and a `null` `_Entity` (a union) fails the whole list as an internal error
+/// (async-graphql issue #1577); this extension answers `null` for the items [`entities`]
+/// marked, without resolving them.
+struct NullEntities;
+
+impl async_graphql::extensions::ExtensionFactory for NullEntities {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(NullEntities)
+    }
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for NullEntities {
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        info: async_graphql::extensions::ResolveInfo<'_>,
+        next: async_graphql::extensions::NextResolve<'_>,
+    ) -> async_graphql::ServerResult<Option<Value>> {
+        if info.parent_type == "[_Entity]"
+            && let async_graphql::QueryPathSegment::Index(index) = info.path_node.segment
+            && let Some(req) = ctx.data_opt::<std::sync::Arc<RequestCtx>>()
+            && let Ok(nulls) = req.null_entities.lock()
+            && nulls.contains(&(info.alias.unwrap_or(info.name).to_string(), index))
+        {
+            return Ok(None);
+        }
+        next.run(ctx, info).await
+    }
 }
 
 /// The federation entity types ctex resolves (`@key(fields: "id")`, `Agency` by `code`).

@@ -4,6 +4,8 @@
 mod access;
 mod audit;
 mod contracts;
+mod demo;
+mod federation;
 mod foundation;
 mod investigate;
 mod logs;
