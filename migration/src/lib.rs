@@ -16,6 +16,8 @@ mod m20261126_000002_workflow;
 pub mod m20261126_000003_audit;
 mod m20261126_000004_domain;
 pub mod m20261126_000005_investigation;
+mod m20261126_000006_statistics;
+mod m20261126_000007_performance;
 pub mod seed;
 
 /// All migrations of ctex, in the order they apply.
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_audit::Migration),
             Box::new(m20261126_000004_domain::Migration),
             Box::new(m20261126_000005_investigation::Migration),
+            Box::new(m20261126_000006_statistics::Migration),
+            Box::new(m20261126_000007_performance::Migration),
         ]
     }
 }

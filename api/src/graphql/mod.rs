@@ -27,6 +27,7 @@ pub(crate) mod model;
 pub(crate) mod network;
 pub(crate) mod person;
 pub(crate) mod search;
+pub(crate) mod statistics;
 pub(crate) mod subscription;
 pub(crate) mod tip;
 pub(crate) mod workflow;
@@ -126,6 +127,7 @@ pub(crate) fn model() -> Vec<TypeDef> {
     types.extend(workflow::types());
     types.extend(search::types());
     types.extend(investigate::types());
+    types.extend(statistics::types());
     types.extend(subscription::types());
     merge_roots(types)
 }

@@ -21,14 +21,15 @@ pub(crate) mod network;
 pub(crate) mod page;
 pub(crate) mod person;
 pub(crate) mod search;
+pub(crate) mod statistics;
 pub(crate) mod tip;
 pub(crate) mod workflow;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{
-    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, Select, SqliteTransactionMode,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryResult, Select, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
@@ -100,7 +101,7 @@ pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTrans
         DbBackend::Sqlite => {
             db.begin_with_options(TransactionOptions {
                 isolation_level: None,
-                access_mode: Some(AccessMode::ReadWrite),
+                access_mode: None,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await

@@ -1,0 +1,1 @@
+//! Aggregates for `statistics` and the periodic report, computed in SQL (GROUP BY).

@@ -1,0 +1,1 @@
+//! The security suite: limits, production mode, the allow-list, rate limits and the graphql-cop checks.

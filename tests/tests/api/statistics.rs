@@ -1,0 +1,1 @@
+//! Statistics and the periodic report: suppression, complementary suppression and the differencing attack.

@@ -1,0 +1,1 @@
+//! The synthetic benchmark dataset (`ctex seed --synthetic`), at a small size.
