@@ -175,7 +175,7 @@ fn selection(cat: &[CatalogField], ty: &str) -> String {
 
 /// Where each row type is reached: `(label, type, query with {SEL} for the selection, path to the
 /// object in `data`)`.
-fn probes(w: &World) -> Vec<(String, &'static str, String, Vec<Value>)> {
+pub(crate) fn probes(w: &World) -> Vec<(String, &'static str, String, Vec<Value>)> {
     let p = |s: &str| {
         s.split('.')
             .map(|k| {
@@ -333,7 +333,7 @@ fn probes(w: &World) -> Vec<(String, &'static str, String, Vec<Value>)> {
     ]
 }
 
-fn at<'a>(v: &'a Value, path: &[Value]) -> &'a Value {
+pub(crate) fn at<'a>(v: &'a Value, path: &[Value]) -> &'a Value {
     path.iter().fold(v, |acc, k| match k {
         Value::String(s) => &acc[s.as_str()],
         Value::Number(n) => &acc[n.as_u64().unwrap_or(0) as usize],

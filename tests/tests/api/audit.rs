@@ -6,6 +6,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ctex_tests::ctex::domain::Agency;
+use ctex_tests::ctex::graphql::{Audience, CatalogField, catalog};
+use ctex_tests::ctex::policy;
 use ctex_tests::{
     Backend, TestApp, TestDb, TestEnv, add_party, both, case_input, code, data, open_case,
     postgres_or_skip, server_bin,
@@ -545,6 +547,140 @@ both!(
             data(&count)["cases"]["totalCount"],
             1,
             "the failed write left nothing behind"
+        );
+    }
+);
+
+/// The audited (entity type, field) pairs of `events`, by outcome.
+fn audited_fields(events: &[Value], outcome: &str) -> BTreeSet<(String, String)> {
+    events
+        .iter()
+        .filter(|e| e["outcome"] == outcome)
+        .flat_map(|e| {
+            let ty = e["entityType"].as_str().unwrap_or_default().to_string();
+            e["fields"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |f| Some((ty.clone(), f.as_str()?.to_string())))
+        })
+        .collect()
+}
+
+both!(
+    every_person_level_field_read_or_refused_is_audited,
+    |app| async move {
+        // Every agency reads every person-level field of every row type of the access world
+        // (the rows the matrix test probes); each field that resolved (to a value or to null)
+        // must be in an ALLOWED read event of that entity type, each refused one in a DENIED
+        // one, all with the request's purpose.
+        let w = crate::access::world(&app).await;
+        let cat = catalog(Audience::Full);
+        let oversight = app.token(Agency::Oversight, "auditor-coverage");
+        let mut covered: BTreeSet<(String, String)> = BTreeSet::new();
+        for agency in Agency::ALL {
+            let token = crate::access::token(&app, agency);
+            let subject = format!("{}-officer", agency.code());
+            let before: BTreeSet<String> = events(&app, &oversight, json!({ "subject": subject }))
+                .await
+                .iter()
+                .filter_map(|e| e["seq"].as_str().map(str::to_string))
+                .collect();
+            let mut read = BTreeSet::new();
+            let mut refused = BTreeSet::new();
+            for (_, ty, query, path) in crate::access::probes(&w) {
+                let fields: Vec<&CatalogField> = cat
+                    .iter()
+                    .filter(|f| {
+                        f.ty == ty
+                            && !f.has_args
+                            && policy::rule(ty, f.field).is_some_and(policy::person_level)
+                    })
+                    .collect();
+                if fields.is_empty() {
+                    continue;
+                }
+                let selection = fields
+                    .iter()
+                    .map(|f| {
+                        if f.object {
+                            format!("{} {{ __typename }}", f.field)
+                        } else {
+                            f.field.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let resp = app
+                    .gql(&token, &query.replace("SEL", &selection), json!({}))
+                    .await;
+                let object = crate::access::at(&resp["data"], &path);
+                if !object.is_object() {
+                    continue;
+                }
+                let errors = resp["errors"].as_array().cloned().unwrap_or_default();
+                for f in fields {
+                    let mut at_field = path.clone();
+                    at_field.push(Value::from(f.field));
+                    let pair = (ty.to_string(), f.field.to_string());
+                    if errors.iter().any(|e| {
+                        e["path"].as_array() == Some(&at_field)
+                            && e["extensions"]["code"] == "FORBIDDEN"
+                    }) {
+                        refused.insert(pair);
+                    } else {
+                        // Resolved (a value, or null because the row holds none): a read.
+                        read.insert(pair);
+                    }
+                }
+            }
+            let new: Vec<Value> = events(&app, &oversight, json!({ "subject": subject }))
+                .await
+                .into_iter()
+                .filter(|e| e["seq"].as_str().is_some_and(|s| !before.contains(s)))
+                .collect();
+            assert!(
+                new.iter().all(|e| e["purpose"] == "integration test"),
+                "every event carries the request's purpose"
+            );
+            eprintln!(
+                "{agency:?}: {} new events, first {:?}",
+                new.len(),
+                new.first()
+            );
+            let allowed = audited_fields(&new, "ALLOWED");
+            let denied = audited_fields(&new, "DENIED");
+            let missing: Vec<_> = read.difference(&allowed).collect();
+            assert!(
+                missing.is_empty(),
+                "{agency:?} read person-level fields without an audit event: {missing:?}"
+            );
+            let missing: Vec<_> = refused.difference(&denied).collect();
+            assert!(
+                missing.is_empty(),
+                "{agency:?} was refused person-level fields without a DENIED event: {missing:?}"
+            );
+            covered.extend(read);
+        }
+        // The world reaches every person-level field that some agency may read: none of them
+        // escapes the check above because no probe reached it.
+        let all: BTreeSet<(String, String)> = cat
+            .iter()
+            .filter(|f| {
+                !f.has_args && policy::rule(f.ty, f.field).is_some_and(policy::person_level)
+            })
+            .filter(|f| {
+                crate::access::probes(&w)
+                    .iter()
+                    .any(|(_, ty, ..)| *ty == f.ty)
+            })
+            .map(|f| (f.ty.to_string(), f.field.to_string()))
+            .collect();
+        let unread: Vec<_> = all.difference(&covered).collect();
+        assert!(
+            unread.is_empty(),
+            "person-level fields no agency read in the probes: {unread:?}"
         );
     }
 );

@@ -1,1 +1,153 @@
-//! Statement counts: nested pages load through DataLoaders, so the SQL statements a page needs do not grow with its size.
+//! Statement counts: nested pages load through DataLoaders, so the SQL statements a page needs
+//! do not grow with its size.
+//!
+//! Each test runs its own server process, so `ctex_sql_statements_total` on its `/metrics`
+//! counts this test's statements only.
+
+use ctex_tests::ctex::domain::Agency;
+use ctex_tests::{Backend, ServerProcess, TestEnv, case_input, data, postgres_or_skip, server_bin};
+use serde_json::{Value, json};
+
+/// A page of cases with everything person-level under it: parties, their persons and the
+/// persons' identifiers (each level a list, each row audited as a person-level read).
+const PAGE: &str = "query($n: Int!) { cases(first: $n) { edges { node {
+    id caseNumber status
+    parties { id role person { id fullName phone identifiers { kind value normalized } } }
+} } } }";
+
+/// The sum of the `ctex_sql_statements_total` samples of a `/metrics` page.
+fn sql_statements(metrics: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("ctex_sql_statements_total"))
+        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The server's statement counter now.
+async fn counter(server: &ServerProcess) -> f64 {
+    let text = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    sql_statements(&text)
+}
+
+/// Runs `query` as `token`, failing on any error; returns the data.
+async fn run(server: &ServerProcess, token: &str, query: &str, variables: Value) -> Value {
+    let resp = server.gql(token, query, variables).await;
+    assert!(resp.get("errors").is_none(), "unexpected errors: {resp}");
+    data(&resp).clone()
+}
+
+/// The statements one page of `n` cases takes (a second run of the same page, so one-off work
+/// such as warming the token cache is not counted).
+async fn statements_for_page(server: &ServerProcess, token: &str, n: usize) -> (f64, Value) {
+    run(server, token, PAGE, json!({ "n": n })).await;
+    let before = counter(server).await;
+    let page = run(server, token, PAGE, json!({ "n": n })).await;
+    let after = counter(server).await;
+    (after - before, page)
+}
+
+async fn nested_pages_take_a_constant_number_of_statements(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let server = env.start_server(server_bin!());
+    let police = env.token(Agency::Police, "investigator");
+    // 50 cases, each with a victim and a suspect, each person with two identifiers.
+    for c in 0..50 {
+        let case = run(
+            &server,
+            &police,
+            "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+            json!({ "i": case_input(&format!("NA-2026-{c:03}"), "40") }),
+        )
+        .await["openCase"]["id"]
+            .as_str()
+            .expect("case id")
+            .to_string();
+        for (role, name) in [("VICTIM", "Nguyễn Thị Hoa"), ("SUSPECT", "Trần Văn Nam")] {
+            let party = run(
+                &server,
+                &police,
+                "mutation($i: AddPartyInput!) { addParty(input: $i) { person { id } } }",
+                json!({ "i": {
+                    "caseId": case, "role": role,
+                    "person": { "fullName": format!("{name} {c}"), "phone": format!("09{c:08}") },
+                } }),
+            )
+            .await;
+            let person = party["addParty"]["person"]["id"]
+                .as_str()
+                .expect("person id")
+                .to_string();
+            for (kind, value) in [
+                ("PHONE", format!("+84 91 {c:07}")),
+                ("PASSPORT", format!("C{c:07}")),
+            ] {
+                run(
+                    &server,
+                    &police,
+                    "mutation($i: AddIdentifierInput!) { addIdentifier(input: $i) { id } }",
+                    json!({ "i": { "personId": person, "kind": kind, "value": value } }),
+                )
+                .await;
+            }
+        }
+    }
+
+    let (small, page) = statements_for_page(&server, &police, 5).await;
+    let (large, full) = statements_for_page(&server, &police, 50).await;
+    eprintln!("{backend:?}: a page of 5 cases took {small} statements, a page of 50 took {large}");
+
+    // The pages are what they claim: 50 cases, 100 parties, 200 identifiers.
+    let edges = full["cases"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 50);
+    assert_eq!(page["cases"]["edges"].as_array().map(Vec::len), Some(5));
+    let parties: Vec<&Value> = edges
+        .iter()
+        .flat_map(|e| e["node"]["parties"].as_array().expect("parties"))
+        .collect();
+    assert_eq!(parties.len(), 100);
+    let identifiers: usize = parties
+        .iter()
+        .map(|p| {
+            assert!(
+                p["person"]["fullName"].is_string(),
+                "police read names: {p}"
+            );
+            p["person"]["identifiers"]
+                .as_array()
+                .expect("identifiers")
+                .len()
+        })
+        .sum();
+    assert_eq!(identifiers, 200);
+
+    // One statement per level (and the audit append), whatever the page size: ten times the
+    // rows may not cost a single statement more. An N+1 anywhere would add at least 45.
+    assert!(small > 0.0, "the counter counts");
+    assert_eq!(
+        large, small,
+        "a page of 50 cases took {large} statements, a page of 5 took {small}: a nested list is \
+         loaded per row"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_pages_take_a_constant_number_of_statements_sqlite() {
+    nested_pages_take_a_constant_number_of_statements(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_pages_take_a_constant_number_of_statements_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    nested_pages_take_a_constant_number_of_statements(Backend::Postgres).await;
+}
