@@ -3,7 +3,11 @@
 
 use ctex_tests::ctex::auth::keys::TokenSpec;
 use ctex_tests::ctex::domain::Agency;
-use ctex_tests::{TestApp, add_party, both, case_input, code, data, open_case};
+use std::time::{Duration, Instant};
+
+use ctex_tests::{
+    Subscriber, TestApp, WsEvent, add_party, both, case_input, code, data, open_case,
+};
 use serde_json::{Value, json};
 
 async fn gql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
@@ -340,6 +344,19 @@ both!(the_repatriation_story_end_to_end, |app| async move {
     let social = app.token(Agency::SocialServices, "shelter-tay-ninh");
     let court = app.token(Agency::Court, "judge");
 
+    // Police and the border guard watch for flags from missions abroad.
+    let raised = "subscription { flagRaised { id status hostCountry } }";
+    let mut watchers = Vec::new();
+    for token in [&police, &border] {
+        let mut s = Subscriber::connect(&app.base, token, Some("theo dõi cảnh báo"))
+            .await
+            .expect("subscriber connects");
+        s.subscribe(raised, json!({})).await.expect("subscribes");
+        watchers.push(s);
+    }
+    // Let the subscriptions register before the flag is raised.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let raised_at = Instant::now();
     let flag = gql(
         &app,
         &mission,
@@ -359,6 +376,21 @@ both!(the_repatriation_story_end_to_end, |app| async move {
     );
     assert_eq!(flag["status"], "FLAGGED");
     assert_eq!(flag["person"]["fullName"], "Trần Văn Khánh");
+    for (who, watcher) in ["police", "border guard"].into_iter().zip(&mut watchers) {
+        match watcher.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Next { payload, .. }) => {
+                eprintln!(
+                    "{who} received flagRaised {:?} after the flag was raised",
+                    raised_at.elapsed()
+                );
+                assert_eq!(
+                    payload["data"]["flagRaised"],
+                    json!({ "id": flag_id, "status": "FLAGGED", "hostCountry": "KH" })
+                );
+            }
+            other => panic!("{who} should receive flagRaised, got {other:?}"),
+        }
+    }
     // The court never sees flags.
     let resp = gql(&app, &court, "{ flags { totalCount } }", json!({})).await;
     assert_eq!(code(&resp), "FORBIDDEN");
