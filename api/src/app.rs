@@ -1,6 +1,6 @@
-//! Building and running the server from a [`Config`]: connect, migrate, load the trust file,
-//! build the schemas, bind, serve until SIGINT/SIGTERM (finishing in-flight requests), reload
-//! the trust file on SIGHUP.
+//! Building and running the server from a [`Config`]: connect, migrate, load the trust file (and
+//! the allow-list, if configured), build the schemas, bind, serve until SIGINT/SIGTERM
+//! (finishing in-flight requests), reload the trust file and the allow-list on SIGHUP.
 
 use std::net::SocketAddr;
 
@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::auth::{TrustStore, keys};
 use crate::config::Config;
 use crate::graphql::Schemas;
+use crate::http::allowlist::AllowList;
 use crate::http::{AppState, router};
 
 /// A server bound to its address, ready to run.
@@ -37,6 +38,18 @@ impl App {
                 config.trust_path.display()
             )
         })?;
+        let allowlist = match &config.allowlist {
+            Some(path) => {
+                let list = AllowList::load(path)?;
+                tracing::info!(
+                    operations = list.len(),
+                    "allow-list loaded: only listed operations run"
+                );
+                Some(list)
+            }
+            None => None,
+        };
+        crate::http::cors(&config.cors_origins)?;
         let db = crate::db::connect(&config.database_url, config.db_pool).await?;
         crate::db::migrate(&db).await?;
         if config.demo {
@@ -51,7 +64,7 @@ impl App {
         let schemas = Schemas::build(limits)?;
         let listener = TcpListener::bind(config.bind).await?;
         let events = crate::events::EventBus::start(&db, &config.database_url).await?;
-        let state = AppState::new(config, db, read_db, schemas, trust, events);
+        let state = AppState::new(config, db, read_db, schemas, trust, events, allowlist);
         Ok(App { listener, state })
     }
 
@@ -72,6 +85,7 @@ impl App {
     ) -> anyhow::Result<()> {
         let App { listener, state } = self;
         spawn_trust_reloader(state.clone());
+        spawn_limiter_pruner(state.clone());
         let db = state.db().clone();
         let app = router(state);
         axum::serve(listener, app)
@@ -126,9 +140,28 @@ fn spawn_trust_reloader(state: AppState) {
                     tracing::error!(error = %e, "trust file reload failed; keeping the previous one")
                 }
             }
+            if let Err(e) = state.reload_allowlist() {
+                tracing::error!(error = %format!("{e:#}"), "allow-list reload failed; keeping the previous one");
+            }
         }
     });
 }
 
 #[cfg(not(unix))]
 fn spawn_trust_reloader(_state: AppState) {}
+
+/// Forgets idle rate-limit keys once a minute, so memory stays bounded however many subjects
+/// call; stops with the server.
+fn spawn_limiter_pruner(state: AppState) {
+    let weak = std::sync::Arc::downgrade(&state.inner);
+    drop(state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(inner) = weak.upgrade() else { return };
+            inner.limiters.prune();
+        }
+    });
+}

@@ -12,6 +12,7 @@ use crate::auth::keys::{self, TokenSpec};
 use crate::config::Config;
 use crate::domain::Agency;
 use crate::graphql::{Audience, Limits};
+use crate::ratelimit::{Rate, RateConfig};
 use crate::telemetry::{self, LogFormat};
 
 /// ctex, the counter-trafficking exchange: one GraphQL API where Vietnam's agencies share cases,
@@ -174,24 +175,67 @@ struct ServeArgs {
     /// --demo`), so a restart keeps the data.
     #[arg(long, env = "CTEX_DEMO")]
     demo: bool,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes (larger: HTTP 413, `BAD_USER_INPUT`).
     #[arg(long, env = "CTEX_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     body_limit: usize,
-    /// Request timeout, in seconds.
+    /// Request timeout, in seconds (a GraphQL request taking longer is abandoned: HTTP 503,
+    /// `QUERY_TOO_COMPLEX`).
     #[arg(long, env = "CTEX_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
     /// Requests served at once (more wait).
     #[arg(long, env = "CTEX_MAX_CONCURRENCY", default_value_t = 512)]
     max_concurrency: usize,
-    /// Operations allowed in one batched request.
-    #[arg(long, env = "CTEX_MAX_BATCH", default_value_t = 10)]
+    /// GraphQL requests one agency may have in flight at once; one more is refused at once
+    /// (`RATE_LIMITED`), so one agency cannot take every place (0: no per-agency share).
+    #[arg(long, env = "CTEX_AGENCY_CONCURRENCY", default_value_t = 128)]
+    agency_concurrency: usize,
+    /// Operations allowed in one batched request (more: `QUERY_TOO_COMPLEX`).
+    #[arg(long, env = "CTEX_MAX_BATCH", default_value_t = 5)]
     max_batch: usize,
-    /// Maximum query depth.
+    /// Maximum query depth (fields nested, through fragments).
     #[arg(long, env = "CTEX_MAX_DEPTH", default_value_t = Limits::default().depth)]
     max_depth: usize,
-    /// Maximum query complexity (fields times page sizes).
+    /// Maximum query cost: each field 1, plus its selection's cost times its list size (the
+    /// `first` asked, 10 for lists without `first`).
     #[arg(long, env = "CTEX_MAX_COMPLEXITY", default_value_t = Limits::default().complexity)]
     max_complexity: usize,
+    /// Maximum aliases in one document.
+    #[arg(long, env = "CTEX_MAX_ALIASES", default_value_t = Limits::default().aliases)]
+    max_aliases: usize,
+    /// Maximum directives in one document.
+    #[arg(long, env = "CTEX_MAX_DIRECTIVES", default_value_t = Limits::default().directives)]
+    max_directives: usize,
+    /// Maximum lexical tokens in one document (comments, commas and white space do not count).
+    #[arg(long, env = "CTEX_MAX_TOKENS", default_value_t = Limits::default().tokens)]
+    max_tokens: usize,
+    /// Maximum length of one document, in bytes (send values as variables).
+    #[arg(long, env = "CTEX_MAX_QUERY_LENGTH", default_value_t = Limits::default().query_bytes)]
+    max_query_length: usize,
+    /// How many times one selection set may select the same field (response key).
+    #[arg(long, env = "CTEX_MAX_FIELD_REPEATS", default_value_t = Limits::default().field_repeats)]
+    max_field_repeats: usize,
+    /// Maximum nesting of braces, brackets and parentheses in a document (bounds the parser's
+    /// and fragments' recursion).
+    #[arg(long, env = "CTEX_MAX_RECURSION", default_value_t = Limits::default().recursive_depth)]
+    max_recursion: usize,
+    /// Operations per subject: COUNT/PERIOD[,burst=N] with PERIOD s, m or h, or `off`.
+    #[arg(long, env = "CTEX_RATE_SUBJECT", default_value_t = RateConfig::default().subject)]
+    rate_subject: Rate,
+    /// Operations per agency: COUNT/PERIOD[,burst=N], or `off`.
+    #[arg(long, env = "CTEX_RATE_AGENCY", default_value_t = RateConfig::default().agency)]
+    rate_agency: Rate,
+    /// Hit/no-hit searches (`identifierHits`, `personHits`) per subject: COUNT/PERIOD[,burst=N],
+    /// or `off`.
+    #[arg(long, env = "CTEX_RATE_HITS", default_value_t = RateConfig::default().hits)]
+    rate_hits: Rate,
+    /// Origins allowed to call from a browser, comma-separated (`https://portal.example.gov.vn`);
+    /// none: no CORS headers, so browsers keep other origins out.
+    #[arg(long, env = "CTEX_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Persisted-operation allow-list (JSON: operation id → document, or an Apollo persisted
+    /// query manifest); when set, only the operations it lists run (others: `FORBIDDEN`).
+    #[arg(long, env = "CTEX_ALLOWLIST")]
+    allowlist: Option<PathBuf>,
     /// Database connections per pool.
     #[arg(long, env = "CTEX_DB_POOL", default_value_t = 16)]
     db_pool: u32,
@@ -270,9 +314,28 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             config.body_limit = args.body_limit;
             config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
             config.max_concurrency = args.max_concurrency;
+            config.agency_concurrency = args.agency_concurrency;
             config.max_batch = args.max_batch;
             config.limits.depth = args.max_depth;
             config.limits.complexity = args.max_complexity;
+            config.limits.aliases = args.max_aliases;
+            config.limits.directives = args.max_directives;
+            config.limits.tokens = args.max_tokens;
+            config.limits.query_bytes = args.max_query_length;
+            config.limits.field_repeats = args.max_field_repeats;
+            config.limits.recursive_depth = args.max_recursion;
+            config.rates = RateConfig {
+                subject: args.rate_subject,
+                agency: args.rate_agency,
+                hits: args.rate_hits,
+            };
+            config.cors_origins = args
+                .cors_origins
+                .into_iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+            config.allowlist = args.allowlist;
             config.db_pool = args.db_pool;
             config.limits.min_cell = args.min_cell;
             crate::app::App::build(config).await?.run().await?;

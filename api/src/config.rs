@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::graphql::Limits;
+use crate::ratelimit::RateConfig;
 
 /// Everything `serve` needs.
 #[derive(Clone, Debug)]
@@ -24,16 +25,27 @@ pub struct Config {
     pub dev: bool,
     /// Load the demo dataset at start when the database holds no case yet (`CTEX_DEMO`).
     pub demo: bool,
-    /// Query limits.
+    /// Query limits (depth, cost, aliases, directives, tokens, length ...).
     pub limits: Limits,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (`CTEX_BODY_LIMIT`).
     pub body_limit: usize,
-    /// Requests taking longer are answered with an error.
+    /// Requests taking longer are abandoned and answered with an error
+    /// (`CTEX_REQUEST_TIMEOUT`).
     pub request_timeout: Duration,
-    /// Requests served at once; more wait.
+    /// Requests served at once; more wait (`CTEX_MAX_CONCURRENCY`).
     pub max_concurrency: usize,
-    /// Operations per batched request.
+    /// GraphQL requests one agency may have in flight at once; one more is `RATE_LIMITED`, so
+    /// one agency cannot take every place (`CTEX_AGENCY_CONCURRENCY`; 0: no share).
+    pub agency_concurrency: usize,
+    /// Operations per batched request (`CTEX_MAX_BATCH`).
     pub max_batch: usize,
+    /// Token buckets per subject, per agency and for hit/no-hit searches (`CTEX_RATE_*`).
+    pub rates: RateConfig,
+    /// Origins allowed to call from a browser (`CTEX_CORS_ORIGINS`); none: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// The persisted-operation allow-list file (`CTEX_ALLOWLIST`); when set, only the
+    /// operations it lists run.
+    pub allowlist: Option<PathBuf>,
     /// Database pool size.
     pub db_pool: u32,
 }
@@ -52,7 +64,11 @@ impl Config {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_concurrency: 512,
-            max_batch: 10,
+            agency_concurrency: 128,
+            max_batch: 5,
+            rates: RateConfig::default(),
+            cors_origins: Vec::new(),
+            allowlist: None,
             db_pool: 16,
         }
     }

@@ -13,6 +13,8 @@
 //!   normalization; [`db`]: connections and migrations; [`error`]: the API error type;
 //!   [`telemetry`]: logs and metrics.
 //! - [`seed`]: the demo dataset, loaded through the API as each agency.
+//! - [`ratelimit`]: token buckets per subject, per agency and for hit/no-hit searches, and each
+//!   agency's concurrency share.
 
 pub mod app;
 pub mod audit;
@@ -27,6 +29,7 @@ pub mod graphql;
 pub mod http;
 pub mod normalize;
 pub mod policy;
+pub mod ratelimit;
 pub mod report;
 pub mod seed;
 pub(crate) mod store;

@@ -185,6 +185,33 @@ pub struct Options {
     pub dev: bool,
     /// Edits the configuration before the server starts.
     pub configure: Option<fn(&mut Config)>,
+    /// A persisted-operation allow-list: written to a file in the test's folder and set as
+    /// `CTEX_ALLOWLIST`.
+    pub allowlist: Option<Value>,
+}
+
+/// One HTTP answer kept raw: status, headers and body text, for tests that look at what an
+/// attack gets back.
+#[derive(Debug)]
+pub struct RawReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as sent.
+    pub text: String,
+}
+
+impl RawReply {
+    /// The body parsed as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// A header's value as text, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 impl TestApp {
@@ -206,6 +233,11 @@ impl TestApp {
         config.trust_path = keys::trust_file_path(dir.path());
         config.dev = options.dev;
         config.db_pool = 8;
+        if let Some(list) = &options.allowlist {
+            let path = dir.path().join("allowlist.json");
+            std::fs::write(&path, list.to_string()).expect("write the allow-list");
+            config.allowlist = Some(path);
+        }
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
@@ -311,6 +343,46 @@ impl TestApp {
             resp.status().as_u16(),
             resp.text().await.unwrap_or_default(),
         )
+    }
+
+    /// Sends `request` (built on [`TestApp::http`]) and keeps the answer raw.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> RawReply {
+        let resp = request.send().await.expect("request sent");
+        RawReply {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            text: resp.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// A POST to `/graphql` with a bearer token (if any), a purpose, and `body` sent as is with
+    /// `content_type`.
+    pub fn raw_post(
+        &self,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header("x-access-purpose", "integration test")
+            .body(body);
+        if let Some(token) = token {
+            req = req.header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        req
+    }
+
+    /// Panics unless `GET /healthz` answers 200 `ok` (the server survived what came before).
+    pub async fn assert_healthy(&self) {
+        let (status, body) = self.get("/healthz").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "ok"),
+            "/healthz after the attack"
+        );
     }
 
     /// Stops the server, finishing in-flight requests.
@@ -812,6 +884,64 @@ pub fn code(resp: &Value) -> String {
     codes(resp).into_iter().next().unwrap_or_default()
 }
 
+/// What must never appear in a response body (lower-cased): SQL, file paths, Rust type names,
+/// panics and stack traces (DESIGN §3.4).
+pub const LEAKS: &[&str] = &[
+    // SQL
+    "select ",
+    "insert into",
+    "delete from",
+    "update \"",
+    " from \"",
+    "where \"",
+    "sqlstate",
+    "syntax error at",
+    "relation \"",
+    "violates",
+    "duplicate key",
+    "sqlx",
+    "sqlite",
+    "postgres",
+    "pg_",
+    // file paths
+    "/src/",
+    ".rs:",
+    "/home/",
+    "/root/",
+    "/work/",
+    "/tmp/",
+    "/usr/",
+    "cargo/registry",
+    "\\src\\",
+    // Rust
+    "::",
+    "panicked",
+    "backtrace",
+    "thread '",
+    "option<",
+    "vec<",
+    "result<",
+    "arc<",
+    "box<",
+    "sea_orm",
+    "async_graphql",
+    "tokio",
+    "hyper",
+    "dberr",
+    "anyhow",
+];
+
+/// Panics if `text` (a response body, or its errors) contains any of [`LEAKS`].
+pub fn assert_no_leak(what: &str, text: &str) {
+    let lower = text.to_lowercase();
+    for needle in LEAKS {
+        assert!(
+            !lower.contains(needle),
+            "{what}: the response contains {needle:?}: {text}"
+        );
+    }
+}
+
 /// Asserts a response has no errors and returns its `data`.
 pub fn data(resp: &Value) -> &Value {
     assert!(
@@ -842,6 +972,32 @@ macro_rules! both {
                     return;
                 }
                 let $app = $crate::TestApp::spawn($crate::Backend::Postgres).await;
+                $body.await;
+            }
+        }
+    };
+}
+
+/// [`both!`] with [`Options`]: `both_with!(name, options_expr, |app| async move { ... });`.
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, $options:expr, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $options).await;
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::postgres_or_skip() {
+                    return;
+                }
+                let $app = $crate::TestApp::spawn_with($crate::Backend::Postgres, $options).await;
                 $body.await;
             }
         }

@@ -93,8 +93,13 @@ pub(crate) async fn append(
     append_many(conn, vec![(actor.clone(), events)]).await
 }
 
-/// Appends the events of several requests at once (one head lock, multi-row inserts), inside
-/// the caller's transaction: the group commit of concurrent requests' reads.
+/// Appends the events of several requests at once (one head lock, one insert), inside the
+/// caller's transaction: the group commit of concurrent requests' reads.
+///
+/// On PostgreSQL the rows go in as one JSON parameter (`json_populate_recordset`) and the head
+/// moves in the same statement, so the statement text, and so its prepared plan, is the same
+/// whatever the number of events: three round trips under the head lock (lock, insert and move,
+/// commit). On SQLite, multi-row inserts.
 pub(crate) async fn append_many(
     conn: &impl ConnectionTrait,
     batches: Vec<(Actor, Vec<PendingEvent>)>,
@@ -106,37 +111,48 @@ pub(crate) async fn append_many(
     let (mut seq, mut prev) = lock_head(conn).await?;
     let at = crate::store::now();
     let mut rows: Vec<audit_event::Model> = Vec::with_capacity(total);
-    for (actor, event) in batches
-        .iter()
-        .flat_map(|(a, events)| events.iter().map(move |e| (a, e.clone())))
-    {
-        seq += 1;
-        let mut model = audit_event::Model {
-            seq,
-            at,
-            agency: actor.agency.clone(),
-            subject: actor.subject.clone(),
-            token_id: actor.token_id.clone(),
-            request_id: actor.request_id.clone(),
-            operation: event
-                .key
-                .operation
-                .map(str::to_string)
-                .unwrap_or_else(|| actor.operation.clone()),
-            purpose: actor.purpose.clone(),
-            entity_type: event.key.entity_type.to_string(),
-            entity_id: event.key.entity_id,
-            person_id: event.key.person_id,
-            fields: crate::store::json_list(&event.fields),
-            action: event.key.action.as_str().to_string(),
-            outcome: event.key.outcome.as_str().to_string(),
-            reason: event.key.reason.map(str::to_string),
-            prev_hash: prev.clone(),
-            hash: String::new(),
-        };
-        model.hash = event_hash(&prev, &model);
-        prev = model.hash.clone();
-        rows.push(model);
+    for (actor, events) in batches {
+        for event in events {
+            seq += 1;
+            let mut model = audit_event::Model {
+                seq,
+                at,
+                agency: actor.agency.clone(),
+                subject: actor.subject.clone(),
+                token_id: actor.token_id.clone(),
+                request_id: actor.request_id.clone(),
+                operation: event
+                    .key
+                    .operation
+                    .map(str::to_string)
+                    .unwrap_or_else(|| actor.operation.clone()),
+                purpose: actor.purpose.clone(),
+                entity_type: event.key.entity_type.to_string(),
+                entity_id: event.key.entity_id,
+                person_id: event.key.person_id,
+                fields: crate::store::json_list(&event.fields),
+                action: event.key.action.as_str().to_string(),
+                outcome: event.key.outcome.as_str().to_string(),
+                reason: event.key.reason.map(str::to_string),
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            model.hash = event_hash(&prev, &model);
+            model.prev_hash = std::mem::replace(&mut prev, model.hash.clone());
+            rows.push(model);
+        }
+    }
+    let backend = conn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let json = serde_json::to_string(&rows.iter().map(row_json).collect::<Vec<_>>())
+            .map_err(|e| DbErr::Custom(format!("audit rows: {e}")))?;
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            APPEND_PG,
+            [json.into(), seq.into(), prev.into()],
+        ))
+        .await?;
+        return Ok(());
     }
     for chunk in rows.chunks(500) {
         let models = chunk.iter().cloned().map(|m| audit_event::ActiveModel {
@@ -168,9 +184,42 @@ pub(crate) async fn append_many(
         .value(Alias::new("seq"), seq)
         .value(Alias::new("hash"), prev)
         .and_where(Expr::col(Alias::new("id")).eq(1));
-    conn.execute_raw(conn.get_database_backend().build(&update))
-        .await?;
+    conn.execute_raw(backend.build(&update)).await?;
     Ok(())
+}
+
+/// PostgreSQL: insert the events (`$1`, a JSON array of rows) and move the head to `$2`, `$3`,
+/// in one statement.
+const APPEND_PG: &str = "WITH inserted AS (\
+    INSERT INTO audit_event (seq, at, agency, subject, token_id, request_id, operation, purpose, \
+    entity_type, entity_id, person_id, fields, action, outcome, reason, prev_hash, hash) \
+    SELECT seq, at, agency, subject, token_id, request_id, operation, purpose, entity_type, \
+    entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
+    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1) \
+    UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
+
+/// One event as a JSON object of its columns (timestamps RFC 3339 with microseconds, as
+/// PostgreSQL reads them back exactly).
+fn row_json(m: &audit_event::Model) -> serde_json::Value {
+    serde_json::json!({
+        "seq": m.seq,
+        "at": m.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        "agency": m.agency,
+        "subject": m.subject,
+        "token_id": m.token_id,
+        "request_id": m.request_id,
+        "operation": m.operation,
+        "purpose": m.purpose,
+        "entity_type": m.entity_type,
+        "entity_id": m.entity_id,
+        "person_id": m.person_id,
+        "fields": m.fields,
+        "action": m.action,
+        "outcome": m.outcome,
+        "reason": m.reason,
+        "prev_hash": m.prev_hash,
+        "hash": m.hash,
+    })
 }
 
 /// The result of verifying the chain.

@@ -17,6 +17,8 @@
 //! - `trust.rs`: the trust file ([`TrustStore::load`]) and its load errors ([`TrustError`]);
 //!   token verification ([`TrustStore::verify`]) and the reasons a token is refused
 //!   ([`Rejection`]).
+//! - `cache.rs`: verified tokens remembered until they expire, keyed by the whole token, per
+//!   trust store (a reload starts an empty cache, so revocations and key changes apply at once).
 //! - `public_key.rs`: PEM and JWKS public keys, each pinned to one algorithm.
 //! - `claims.rs`: the claims of a verified token ([`Claims`]), read and checked one by one.
 //! - `principal.rs`: the authenticated caller ([`Principal`]) handed to resolvers and the
@@ -60,6 +62,7 @@
 //! [`CLOCK_LEEWAY_SECS`]; the `agency` claim must equal the issuer's agency; revoked `jti`s are
 //! refused.
 
+mod cache;
 mod claims;
 pub mod keys;
 mod principal;

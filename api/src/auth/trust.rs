@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::Agency;
 
+use super::cache::TokenCache;
 use super::claims::{Claims, required_str};
 use super::public_key::{JwksProblem, KeyAlg, TrustedKey, parse_jwks};
 use super::{AUDIENCE, CLOCK_LEEWAY_SECS, MAX_TOKEN_BYTES};
@@ -35,6 +36,9 @@ pub struct TrustStore {
     issuers: HashMap<String, Issuer>,
     /// `jti`s refused even when otherwise valid.
     revoked: HashSet<String>,
+    /// Tokens this store verified, until they expire (see `cache.rs`); a reload builds a new
+    /// store, so a new, empty cache.
+    cache: TokenCache,
 }
 
 /// Why a token was refused.
@@ -278,11 +282,31 @@ impl TrustStore {
     /// 1–200 characters.
     ///
     /// Rejections are logged at debug level with their reason code only.
+    ///
+    /// A token this store has already verified is answered from its cache (keyed by the whole
+    /// token) while it is unexpired; see `cache.rs`.
     pub fn verify(&self, token: &str) -> Result<Claims, Rejection> {
         let now = chrono::Utc::now().timestamp();
-        self.verify_at(token, now).inspect_err(|rejection| {
+        self.verify_cached_at(token, now)
+    }
+
+    /// [`TrustStore::verify`] with an explicit clock, through the cache.
+    pub(crate) fn verify_cached_at(&self, token: &str, now: i64) -> Result<Claims, Rejection> {
+        if token.len() <= MAX_TOKEN_BYTES
+            && let Some(claims) = self.cache.get(token, now)
+        {
+            return Ok(claims);
+        }
+        let claims = self.verify_at(token, now).inspect_err(|rejection| {
             tracing::debug!(reason = rejection.reason(), "token rejected");
-        })
+        })?;
+        self.cache.insert(token, &claims);
+        Ok(claims)
+    }
+
+    /// Tokens answered from the cache so far (for tests and diagnostics).
+    pub fn cache_hits(&self) -> u64 {
+        self.cache.hits()
     }
 
     /// [`TrustStore::verify`] with an explicit clock (seconds since the Unix epoch).
@@ -379,7 +403,11 @@ impl TrustStore {
             issuers.insert(issuer.iss.clone(), issuer);
         }
         let revoked = raw.revoked.jti.into_iter().collect();
-        Ok(TrustStore { issuers, revoked })
+        Ok(TrustStore {
+            issuers,
+            revoked,
+            cache: TokenCache::default(),
+        })
     }
 }
 
@@ -1661,5 +1689,83 @@ vEoU+OM27FAWTg7NsEw/hoNd8NupF7OnEUtjfKMlHTpuwBPGF+8V9aFeVDekRiX+\n\
 
         assert!(store.verify(&ec).is_ok());
         assert!(store.verify(&ed).is_ok());
+    }
+
+    // ---- the verified-token cache ----------------------------------------------------
+
+    #[test]
+    fn a_verified_token_is_answered_from_the_cache_until_it_expires() {
+        let dev = Dev::new();
+        let c = claims(Agency::Police);
+        let exp = c["exp"].as_i64().expect("exp");
+        let token = dev.sign(Agency::Police, &c);
+
+        let first = dev.store.verify_cached_at(&token, now()).expect("valid");
+        let second = dev.store.verify_cached_at(&token, now()).expect("cached");
+
+        assert_eq!(first, second);
+        assert_eq!(dev.store.cache_hits(), 1, "the second call is a hit");
+        let late = exp + CLOCK_LEEWAY_SECS + 1;
+        assert_eq!(
+            dev.store.verify_cached_at(&token, late).err(),
+            Some(Rejection::Expired),
+            "a cached token still expires"
+        );
+        assert_eq!(dev.store.cache_hits(), 1, "an expired entry is never used");
+    }
+
+    #[test]
+    fn only_the_exact_verified_bytes_hit_the_cache() {
+        let dev = Dev::new();
+        let token = dev.sign(Agency::Police, &claims(Agency::Police));
+        assert!(dev.store.verify(&token).is_ok());
+
+        let forged_payload = {
+            let parts: Vec<&str> = token.split('.').collect();
+            let payload = with(claims(Agency::Police), "sub", json!("someone-else"));
+            let b64 = URL_SAFE_NO_PAD.encode(payload.to_string());
+            format!("{}.{b64}.{}", parts[0], parts[2])
+        };
+        let mut flipped = token.clone();
+        let last = flipped.pop().expect("non-empty");
+        flipped.push(if last == 'A' { 'B' } else { 'A' });
+
+        assert_eq!(
+            rejection(&dev.store, &forged_payload).reason(),
+            "bad_signature"
+        );
+        assert!(
+            dev.store.verify(&flipped).is_err(),
+            "an edited signature is verified afresh"
+        );
+        assert_eq!(dev.store.cache_hits(), 0);
+    }
+
+    #[test]
+    fn rejected_tokens_are_not_cached() {
+        let dev = Dev::new();
+        let c = with(claims(Agency::Police), "nbf", json!(now() + 3_600));
+        let token = dev.sign(Agency::Police, &c);
+
+        assert_eq!(rejection(&dev.store, &token).reason(), "not_yet_valid");
+        assert_eq!(rejection(&dev.store, &token).reason(), "not_yet_valid");
+        assert_eq!(dev.store.cache_hits(), 0);
+    }
+
+    #[test]
+    fn a_reload_that_removes_the_key_refuses_tokens_the_old_store_cached() {
+        let mut dev = Dev::new();
+        let token = dev.sign(Agency::Police, &claims(Agency::Police));
+        assert!(dev.store.verify(&token).is_ok());
+        assert!(dev.store.verify(&token).is_ok());
+        assert_eq!(dev.store.cache_hits(), 1, "cached in the old store");
+
+        // Rotate: the police issuer's key file now holds another key.
+        let other = dev.public_pem(Agency::Court);
+        fs::write(keys::public_key_path(dev.dir.path(), Agency::Police), other).expect("write");
+        dev.reload();
+
+        assert_eq!(rejection(&dev.store, &token).reason(), "bad_signature");
+        assert_eq!(dev.store.cache_hits(), 0, "the new store starts empty");
     }
 }

@@ -8,13 +8,11 @@
 //! node comes back the same way.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock};
 
 use async_graphql::Value;
 use async_graphql::dynamic::{FieldFuture, FieldValue, ResolverContext, TypeRef};
 use entities::hit_reference;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use uuid::Uuid;
 
 use super::case::{CaseNode, load_fresh};
@@ -33,6 +31,7 @@ use crate::audit::AuditEntity;
 use crate::error::{ApiError, ApiResult};
 use crate::normalize::{self, IdentifierKind};
 use crate::policy::{RowFacts, Rows};
+use crate::ratelimit::{HitLimiter, RateConfig};
 use crate::store::investigate::{self as store, DisclosureView, EdgeKind, Holding, LinkView, Node};
 use crate::store::page::{Cursor, Page, page_size};
 
@@ -106,24 +105,19 @@ macro_rules! structural_parent {
 }
 structural_parent!(Hit, Suggestion, GraphNode, GraphEdge, Graph);
 
-/// Hit/no-hit searches per subject: a burst of 10, then one every 2 seconds, so the searches
-/// cannot be used to enumerate the other agencies' records.
-static HIT_LIMITER: LazyLock<DefaultKeyedRateLimiter<String>> = LazyLock::new(|| {
-    let quota = Quota::per_minute(NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
-    RateLimiter::keyed(quota)
-});
+/// The hit/no-hit limiter of requests that carry none in their data (the server always adds
+/// its configured one, `CTEX_RATE_HITS`): the documented default, never unlimited.
+static DEFAULT_HIT_LIMITER: LazyLock<HitLimiter> =
+    LazyLock::new(|| HitLimiter::new(RateConfig::default().hits));
 
-fn rate_limit_hits(req: &RequestCtx) -> ApiResult<()> {
-    let key = format!("{}/{}", req.principal.agency.code(), req.principal.subject);
-    HIT_LIMITER.check_key(&key).map_err(|not_until| {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        }
-    })
+/// Hit/no-hit searches per subject (`CTEX_RATE_HITS`, default a burst of 10, then one every 2
+/// seconds), so the searches cannot be used to enumerate the other agencies' records.
+fn rate_limit_hits(ctx: &ResolverContext<'_>, req: &RequestCtx) -> ApiResult<()> {
+    let limiter = ctx
+        .ctx
+        .data_opt::<HitLimiter>()
+        .unwrap_or(&DEFAULT_HIT_LIMITER);
+    limiter.take(req.principal.agency, &req.principal.subject)
 }
 
 fn values(name: &'static str, description: &'static str, values: &[&str]) -> TypeDef {
@@ -320,7 +314,7 @@ async fn references(
 
 async fn identifier_hits(ctx: &ResolverContext<'_>) -> ApiResult<Vec<Hit>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    rate_limit_hits(req)?;
+    rate_limit_hits(ctx, req)?;
     let kind = ctx
         .args
         .get("kind")
@@ -345,7 +339,7 @@ async fn identifier_hits(ctx: &ResolverContext<'_>) -> ApiResult<Vec<Hit>> {
 
 async fn person_hits(ctx: &ResolverContext<'_>) -> ApiResult<Vec<Hit>> {
     let req = RequestCtx::of(ctx).ok_or(ApiError::Unauthenticated)?;
-    rate_limit_hits(req)?;
+    rate_limit_hits(ctx, req)?;
     let name = ctx
         .args
         .get("fullName")

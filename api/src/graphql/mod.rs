@@ -13,6 +13,7 @@
 //! (DataLoaders), `input` (argument parsing), `write` (the mutation transaction), `common`
 //! (scalars, directory, connections), and one module per domain: `case`, `person`.
 
+pub mod armor;
 pub(crate) mod audit;
 pub(crate) mod care;
 pub(crate) mod case;
@@ -57,17 +58,30 @@ pub enum Audience {
     Agency(Agency),
 }
 
-/// Limits applied to every schema (DESIGN §3.4, `QUERY_TOO_COMPLEX`).
+/// Limits on what one GraphQL document may ask (DESIGN §3.4: `QUERY_TOO_COMPLEX`). The text
+/// limits are counted by [`armor::scan`] before parsing, the others by
+/// [`armor::check_document`] before validation; depth, complexity and directives are also given
+/// to async-graphql as a second line.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Maximum query depth.
+    /// Maximum query depth (fields nested, through fragments).
     pub depth: usize,
-    /// Maximum complexity (fields, multiplied by page sizes).
+    /// Maximum cost: each field 1, plus its selection's cost times its list size (the `first`
+    /// asked, or [`armor::ASSUMED_LIST_SIZE`] for lists without `first`).
     pub complexity: usize,
-    /// Maximum recursion depth of the parser.
+    /// Maximum nesting of `{`, `(` and `[` in the text, which bounds the parser's recursion (and
+    /// fragment recursion, checked by async-graphql).
     pub recursive_depth: usize,
-    /// Maximum directives per field.
+    /// Maximum directives in a document (and per field, for async-graphql).
     pub directives: usize,
+    /// Maximum aliases in a document.
+    pub aliases: usize,
+    /// Maximum lexical tokens in a document.
+    pub tokens: usize,
+    /// Maximum length of a document, in bytes.
+    pub query_bytes: usize,
+    /// How many times one selection set may select the same response key.
+    pub field_repeats: usize,
     /// Whether field suggestions ("did you mean") are given in errors.
     pub suggestions: bool,
     /// The statistics suppression threshold: a cell counting fewer is never shown.
@@ -81,6 +95,10 @@ impl Default for Limits {
             complexity: 20_000,
             recursive_depth: 32,
             directives: 50,
+            aliases: 15,
+            tokens: 1000,
+            query_bytes: 32 * 1024,
+            field_repeats: 10,
             suggestions: false,
             min_cell: 5,
         }
@@ -370,7 +388,9 @@ pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
     let mutation = has("Mutation").then_some("Mutation");
     let subscription = has("Subscription").then_some("Subscription");
     let mut builder: SchemaBuilder = Schema::build("Query", mutation, subscription)
-        .limit_depth(limits.depth)
+        // The configured depth is enforced by `armor::check_document` (which lets introspection
+        // through); async-graphql's own count, which includes introspection, is the backstop.
+        .limit_depth(limits.depth.max(limits.recursive_depth))
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives)

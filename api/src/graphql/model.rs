@@ -376,6 +376,11 @@ impl InputDef {
         self
     }
 
+    /// Adds the fields that `add` adds (fields shared by several input types).
+    pub(crate) fn with(self, add: impl FnOnce(Self) -> Self) -> Self {
+        add(self)
+    }
+
     /// The finished type.
     pub(crate) fn build(self) -> TypeDef {
         TypeDef::Input {

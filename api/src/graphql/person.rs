@@ -169,21 +169,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             TypeRef::named(TypeRef::BOOLEAN),
             "For victims: consent to share identity with support services (default false).",
         )
-        .field(
-            "exploitationDetails",
-            TypeRef::named(TypeRef::STRING),
-            "For victims: what happened.",
-        )
-        .field(
-            "healthNotes",
-            TypeRef::named(TypeRef::STRING),
-            "For victims: health notes.",
-        )
-        .field(
-            "currentLocation",
-            TypeRef::named(TypeRef::STRING),
-            "For victims: where they are now.",
-        )
+        .with(victim_account)
         .field(
             "protectionMeasures",
             TypeRef::named_nn_list(TypeRef::STRING),
@@ -193,6 +179,43 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "idempotencyKey",
             TypeRef::named(TypeRef::STRING),
             "Retry-safe key.",
+        )
+        .build(),
+        InputDef::new(
+            "UpdatePartyInput",
+            "Changes to a party record; fields left out keep their value.",
+        )
+        .field("id", TypeRef::named_nn(TypeRef::ID), "The party record.")
+        .field(
+            "version",
+            TypeRef::named_nn(TypeRef::INT),
+            "The version you read.",
+        )
+        .field(
+            "suspectRole",
+            TypeRef::named("SuspectRole"),
+            "For suspects: role in the ring.",
+        )
+        .field(
+            "arrestStatus",
+            TypeRef::named("ArrestStatus"),
+            "For suspects: arrest status.",
+        )
+        .field(
+            "ageAtExploitation",
+            TypeRef::named(TypeRef::INT),
+            "For victims: age at exploitation (under 18 makes the victim a child).",
+        )
+        .field(
+            "consentToShare",
+            TypeRef::named(TypeRef::BOOLEAN),
+            "For victims: consent to share identity with support services.",
+        )
+        .with(victim_account)
+        .field(
+            "protectionMeasures",
+            TypeRef::named_list(TypeRef::STRING),
+            "Protection measures (replaces the list).",
         )
         .build(),
         InputDef::new("AddIdentifierInput", "An identifier of a person.")
@@ -264,6 +287,24 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 |_, ctx| {
                     resolve_async(ctx, |ctx| async move {
                         add_party(&ctx)
+                            .await
+                            .map(|p| Some(FieldValue::owned_any(p)))
+                    })
+                },
+            )
+            .field(
+                "updateParty",
+                TypeRef::named("CaseParty"),
+                "Change a party record: a suspect's role and arrest status, a victim's age, \
+                 consent, account, health notes, whereabouts and protection measures.",
+                vec![arg(
+                    "input",
+                    TypeRef::named_nn("UpdatePartyInput"),
+                    "The changes.",
+                )],
+                |_, ctx| {
+                    resolve_async(ctx, |ctx| async move {
+                        update_party(&ctx)
                             .await
                             .map(|p| Some(FieldValue::owned_any(p)))
                     })
@@ -460,6 +501,26 @@ fn identifier_type() -> TypeDef {
     .build()
 }
 
+/// The victim's account, health and whereabouts: input fields of `AddPartyInput` and
+/// `UpdatePartyInput`.
+fn victim_account(def: InputDef) -> InputDef {
+    def.field(
+        "exploitationDetails",
+        TypeRef::named(TypeRef::STRING),
+        "For victims: what happened.",
+    )
+    .field(
+        "healthNotes",
+        TypeRef::named(TypeRef::STRING),
+        "For victims: health notes.",
+    )
+    .field(
+        "currentLocation",
+        TypeRef::named(TypeRef::STRING),
+        "For victims: where they are now.",
+    )
+}
+
 pub(crate) fn read_person(input: &Input<'_>) -> ApiResult<NewPerson> {
     let full_name = input.required_string("fullName", MAX_SHORT)?;
     let nationality = match input.string("nationality", 8)? {
@@ -633,6 +694,97 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         "party",
     )
     .await
+}
+
+/// The fields of `UpdatePartyInput` that only apply to victims, and those only to suspects.
+const VICTIM_ONLY: [&str; 5] = [
+    "ageAtExploitation",
+    "consentToShare",
+    "exploitationDetails",
+    "healthNotes",
+    "currentLocation",
+];
+const SUSPECT_ONLY: [&str; 2] = ["suspectRole", "arrestStatus"];
+
+async fn update_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
+    let (req, input) = write::mutation_input(ctx)?;
+    let id = input.required_id("id")?;
+    let version = input.required_version()?;
+    let party = write::load_scoped_or_not_found(
+        req,
+        "CaseParty",
+        "party",
+        id,
+        store::party_by_id(&req.db, &req.principal, id),
+    )
+    .await?;
+    authorize_row(req, "Mutation", "updateParty", &party.facts)?;
+    input.authorize(req, "UpdatePartyInput", &party.facts)?;
+    let provided = input.provided();
+    let given = |name: &str| provided.iter().any(|p| p == name);
+    let suspect = party.row.role == PartyRole::Suspect.name();
+    let (wrong, applies) = if suspect {
+        (&VICTIM_ONLY[..], "applies to victims, not suspects")
+    } else {
+        (&SUSPECT_ONLY[..], "applies to suspects only")
+    };
+    if let Some(name) = wrong.iter().find(|n| given(n)) {
+        return Err(ApiError::bad_input(format!("input.{name}"), applies));
+    }
+    let mut values: Vec<(&'static str, sea_orm::Value)> = Vec::new();
+    if given("suspectRole") {
+        let v = input.enumeration::<SuspectRole>("suspectRole")?;
+        values.push(("suspect_role", v.map(|v| v.name().to_string()).into()));
+    }
+    if given("arrestStatus") {
+        let v = input.enumeration::<ArrestStatus>("arrestStatus")?;
+        values.push(("arrest_status", v.map(|v| v.name().to_string()).into()));
+    }
+    if given("ageAtExploitation") {
+        let age = input.int("ageAtExploitation", 0..=120)?;
+        values.push(("age_at_exploitation", age.into()));
+        if let Some(age) = age {
+            values.push(("is_minor", (age < 18).into()));
+        }
+    }
+    if given("consentToShare") {
+        let consent = input
+            .boolean("consentToShare")?
+            .ok_or_else(|| ApiError::bad_input("input.consentToShare", "may not be null"))?;
+        values.push(("consent_to_share", consent.into()));
+    }
+    for (name, column, max) in [
+        ("exploitationDetails", "exploitation_details", MAX_TEXT),
+        ("healthNotes", "health_notes", MAX_TEXT),
+        ("currentLocation", "current_location", MAX_SHORT),
+    ] {
+        if given(name) {
+            values.push((column, input.string(name, max)?.into()));
+        }
+    }
+    if given("protectionMeasures") {
+        let list = input.strings("protectionMeasures", MAX_SHORT)?;
+        values.push(("protection_measures", crate::store::json_list(&list).into()));
+    }
+    if values.is_empty() {
+        return Err(ApiError::bad_input("input", "nothing to change"));
+    }
+    let person = party.row.person_id;
+    write::transact(req, "updateParty", None, provided.clone(), move |txn| {
+        Box::pin(async move {
+            crate::store::update_versioned(txn, "case_party", "party", id, version, values).await?;
+            Ok(AuditEntity {
+                ty: "CaseParty",
+                id,
+                person: Some(person),
+            })
+        })
+    })
+    .await?;
+    store::party_by_id(&req.db, &req.principal, id)
+        .await?
+        .map(Arc::new)
+        .ok_or(ApiError::NotFound("party"))
 }
 
 async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> {

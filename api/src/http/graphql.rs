@@ -1,24 +1,33 @@
-//! `POST /graphql`: authenticate, parse (JSON only), execute on the right schema, write the
-//! request's audit events, classify errors, record metrics.
+//! `POST /graphql`: authenticate, admit (rate limits and the agency's concurrency share), parse
+//! (JSON only), resolve the operation against the allow-list, refuse abusive documents before
+//! validation ([`crate::graphql::armor`]), execute on the right schema, write the request's
+//! audit events, classify errors, record metrics. The whole request runs under
+//! `CTEX_REQUEST_TIMEOUT`.
 //!
-//! Only `application/json` bodies are accepted (a form POST cannot carry a query: CSRF). Errors
-//! async-graphql raises itself (parse, validation, limits) get their `extensions.code` here, in
-//! the one place; resolver errors already carry theirs.
+//! Only `application/json` bodies are accepted (a form, multipart or text POST cannot carry a
+//! query: CSRF). Errors async-graphql raises itself (parse, validation, limits) get their
+//! `extensions.code` here, in the one place; resolver errors already carry theirs.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError, Value};
+use async_graphql::dynamic::Schema;
+use async_graphql::{BatchResponse, Request, Response, ServerError, Value, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use tower_http::request_id::RequestId;
 
 use super::AppState;
+use super::allowlist::{self, Named};
 use super::auth::{self, AuthFailure};
 use crate::auth::Principal;
-use crate::graphql::RequestCtx;
+use crate::error::ApiError;
+use crate::graphql::{RequestCtx, armor};
 
 /// A GraphQL-shaped error response outside execution (auth, body, content type).
 pub(crate) fn error_response(
@@ -35,7 +44,10 @@ pub(crate) fn error_response(
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": ext }] });
     let mut resp = (
         status,
-        [(header::CONTENT_TYPE, "application/json")],
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         body.to_string(),
     )
         .into_response();
@@ -44,6 +56,30 @@ pub(crate) fn error_response(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer"),
         );
+    }
+    resp
+}
+
+/// The answer to a request refused as a whole: `RATE_LIMITED` (429 with `Retry-After`) or a
+/// timeout (503).
+fn refused_response(status: StatusCode, err: ApiError, request_id: &str) -> HttpResponse {
+    let retry = match &err {
+        ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    let body = serde_json::json!({ "errors": [err.into_graphql(request_id)] });
+    let mut resp = (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(secs) = retry {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     resp
 }
@@ -66,7 +102,7 @@ fn request_id(headers: &HeaderMap, ext: Option<&RequestId>) -> String {
         .to_string()
 }
 
-/// The handler of `POST /graphql`.
+/// The handler of `POST /graphql`: [`handle`] under the request timeout.
 pub(crate) async fn post_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -74,7 +110,31 @@ pub(crate) async fn post_graphql(
     body: Body,
 ) -> HttpResponse {
     let request_id = request_id(&headers, request_id_ext.as_ref().map(|e| &e.0));
-    let principal = match auth::authenticate(&state, &headers) {
+    let timeout = state.inner.config.request_timeout;
+    match tokio::time::timeout(timeout, handle(&state, &headers, &request_id, body)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(request_id, "request abandoned: timeout");
+            crate::telemetry::record_operation("-", "TIMEOUT", timeout.as_secs_f64());
+            refused_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::TooComplex(format!(
+                    "the request did not finish within {} s and was abandoned; ask for less",
+                    timeout.as_secs_f64()
+                )),
+                &request_id,
+            )
+        }
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    request_id: &str,
+    body: Body,
+) -> HttpResponse {
+    let principal = match auth::authenticate(state, headers) {
         Ok(p) => p,
         Err(AuthFailure::Unauthenticated) => {
             crate::telemetry::record_operation("-", "UNAUTHENTICATED", 0.0);
@@ -111,21 +171,64 @@ pub(crate) async fn post_graphql(
             None,
         );
     }
+    // A place in the agency's share and one operation of each bucket, before the body is read:
+    // a flood is refused at the cost of a token check.
+    let limiters = &state.inner.limiters;
+    let _admission = match limiters.admit(principal.agency, &principal.subject, 1) {
+        Ok(a) => a,
+        Err(err) => {
+            crate::telemetry::record_operation("-", "RATE_LIMITED", 0.0);
+            return refused_response(StatusCode::TOO_MANY_REQUESTS, err, request_id);
+        }
+    };
     let limit = state.inner.config.body_limit;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body exceeds {limit} bytes"),
+            "BAD_USER_INPUT",
+            None,
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
+        Err(e) if e.to_string().contains("length limit") => return too_large(),
         Err(_) => {
             return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the request body exceeds {limit} bytes"),
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
                 "BAD_USER_INPUT",
                 None,
             );
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        Ok(b) => b,
-        Err(_) => {
+    let max = state.inner.config.max_batch;
+    let incoming = match parse_body(&bytes, max) {
+        Ok(i) => i,
+        Err(BodyError::TooMany) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("a batch may hold at most {max} operations"),
+                "QUERY_TOO_COMPLEX",
+                None,
+            );
+        }
+        Err(BodyError::Empty) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "the batch holds no operation",
+                "BAD_USER_INPUT",
+                None,
+            );
+        }
+        Err(BodyError::NotGraphql) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
                 "the body is not a GraphQL request (JSON with a `query`, or a list of them)",
@@ -135,34 +238,42 @@ pub(crate) async fn post_graphql(
         }
     };
     let principal = Arc::new(principal);
-    let response = match batch {
-        BatchRequest::Single(request) => {
-            BatchResponse::Single(execute(&state, &principal, &request_id, request).await)
+    let response = match incoming {
+        Incoming::Single(wire) => {
+            BatchResponse::Single(execute(state, &principal, request_id, wire).await)
         }
-        BatchRequest::Batch(requests) => {
-            let max = state.inner.config.max_batch;
-            if requests.len() > max {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    &format!("a batch may hold at most {max} operations"),
-                    "QUERY_TOO_COMPLEX",
-                    None,
-                );
+        Incoming::Batch(wires) => {
+            // The first operation was admitted above; the others take their cells now.
+            let more = u32::try_from(wires.len().saturating_sub(1)).unwrap_or(u32::MAX);
+            if let Err(err) = limiters.charge(principal.agency, &principal.subject, more) {
+                crate::telemetry::record_operation("-", "RATE_LIMITED", 0.0);
+                return refused_response(StatusCode::TOO_MANY_REQUESTS, err, request_id);
             }
-            let mut out = Vec::with_capacity(requests.len());
-            for request in requests {
-                out.push(execute(&state, &principal, &request_id, request).await);
+            let mut out = Vec::with_capacity(wires.len());
+            for wire in wires {
+                out.push(execute(state, &principal, request_id, wire).await);
             }
             BatchResponse::Batch(out)
         }
     };
+    let retry = retry_after(&response);
     match serde_json::to_vec(&response) {
-        Ok(body) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response(),
+        Ok(body) => {
+            let mut resp = (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response();
+            if let Some(secs) = retry {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            resp
+        }
         Err(_) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error",
@@ -172,48 +283,247 @@ pub(crate) async fn post_graphql(
     }
 }
 
-/// Whether a query asks for introspection (`__schema` or `__type`, not `__typename`): it is then
-/// answered from the caller's contract schema.
-fn wants_introspection(query: &str) -> bool {
-    if query.contains("__schema") {
-        return true;
+/// The longest `retryAfter` of the `RATE_LIMITED` errors of a response (a hit/no-hit search
+/// refused inside an operation), for the `Retry-After` header.
+fn retry_after(response: &BatchResponse) -> Option<u64> {
+    let responses: Vec<&Response> = match response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    responses
+        .iter()
+        .flat_map(|r| r.errors.iter())
+        .filter_map(|e| e.extensions.as_ref())
+        .filter(|ext| matches!(ext.get("code"), Some(Value::String(c)) if c == "RATE_LIMITED"))
+        .filter_map(|ext| match ext.get("retryAfter") {
+            Some(Value::Number(n)) => n.as_u64(),
+            _ => None,
+        })
+        .max()
+}
+
+/// One operation as sent in a `POST /graphql` body. Unknown members are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Wire {
+    /// The document.
+    #[serde(default)]
+    pub(crate) query: Option<String>,
+    /// Which operation of the document to run.
+    #[serde(default)]
+    pub(crate) operation_name: Option<String>,
+    /// The variables (an object, or null).
+    #[serde(default)]
+    pub(crate) variables: Option<serde_json::Value>,
+    /// Request extensions (`persistedQuery`).
+    #[serde(default)]
+    pub(crate) extensions: Option<serde_json::Value>,
+    /// A persisted operation's id (allow-list).
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    /// The same, as the GraphQL-over-HTTP draft names it.
+    #[serde(default)]
+    pub(crate) document_id: Option<String>,
+}
+
+/// A parsed body: one operation or a batch.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// `{ "query": … }`.
+    Single(Wire),
+    /// `[{ "query": … }, …]`.
+    Batch(Vec<Wire>),
+}
+
+/// Why a body is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Not JSON, not UTF-8, or not shaped as GraphQL requests.
+    NotGraphql,
+    /// A batch of more than the allowed operations (`QUERY_TOO_COMPLEX`).
+    TooMany,
+    /// An empty batch.
+    Empty,
+}
+
+/// Reads a body as one operation or a batch of at most `max_batch`, stopping at the first
+/// operation past the limit (a 1,000-operation batch is refused after reading `max_batch + 1`).
+pub(crate) fn parse_body(bytes: &[u8], max_batch: usize) -> Result<Incoming, BodyError> {
+    let too_many = Cell::new(false);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = BodySeed {
+        max: max_batch,
+        too_many: &too_many,
     }
-    query.match_indices("__type").any(|(i, m)| {
-        !query[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    .deserialize(&mut de)
+    .and_then(|incoming| de.end().map(|()| incoming));
+    match parsed {
+        Ok(Incoming::Batch(b)) if b.is_empty() => Err(BodyError::Empty),
+        Ok(incoming) => Ok(incoming),
+        Err(_) if too_many.get() => Err(BodyError::TooMany),
+        Err(_) => Err(BodyError::NotGraphql),
+    }
+}
+
+struct BodySeed<'a> {
+    max: usize,
+    too_many: &'a Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = Incoming;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Incoming, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BodySeed<'_> {
+    type Value = Incoming;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a GraphQL request or a list of them")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Incoming, A::Error> {
+        Wire::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Incoming::Single)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Incoming, A::Error> {
+        let mut out = Vec::new();
+        while let Some(wire) = seq.next_element::<Wire>()? {
+            if out.len() >= self.max {
+                self.too_many.set(true);
+                return Err(A::Error::custom("too many operations"));
+            }
+            out.push(wire);
+        }
+        Ok(Incoming::Batch(out))
+    }
+}
+
+/// The `async_graphql::Request` of a wire operation, with its document taken from the allow-list
+/// when it names a persisted one.
+fn request_of(state: &AppState, wire: Wire) -> Result<Request, ApiError> {
+    let sha = wire
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("persistedQuery"))
+        .and_then(|p| p.get("sha256Hash"))
+        .and_then(|h| h.as_str());
+    let list = state.allowlist();
+    let query = allowlist::resolve(
+        list.as_deref(),
+        Named {
+            query: wire.query.as_deref(),
+            id: wire.id.as_deref().or(wire.document_id.as_deref()),
+            sha256: sha,
+        },
+    )?;
+    let variables = match wire.variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
+        Some(_) => return Err(ApiError::bad_input("variables", "must be an object")),
+    };
+    let mut request = Request::new(query).variables(variables);
+    if let Some(name) = wire.operation_name {
+        request = request.operation_name(name);
+    }
+    Ok(request)
+}
+
+/// The document of a request that arrived without HTTP (a WebSocket `subscribe`), resolved
+/// against the allow-list like an HTTP one (by text or `extensions.persistedQuery`).
+pub(crate) fn resolve_listed(state: &AppState, mut request: Request) -> Result<Request, ApiError> {
+    let sha = match request.extensions.get("persistedQuery") {
+        Some(Value::Object(p)) => match p.get("sha256Hash") {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let list = state.allowlist();
+    let query = allowlist::resolve(
+        list.as_deref(),
+        Named {
+            query: Some(request.query.as_str()),
+            id: None,
+            sha256: sha.as_deref(),
+        },
+    )?;
+    request.query = query;
+    Ok(request)
+}
+
+/// Checks a request's document against the limits before it is validated ([`armor::scan`] on
+/// the text, [`armor::check_document`] on the parsed document, kept for execution) and picks
+/// the schema that runs it: the caller's contract schema for introspection, else the full one.
+pub(crate) fn prepare<'s>(
+    state: &'s AppState,
+    principal: &Principal,
+    request: &mut Request,
+) -> Result<&'s Schema, ApiError> {
+    let limits = &state.inner.config.limits;
+    armor::scan(&request.query, limits)?;
+    let variables = request.variables.clone();
+    let doc = request
+        .parsed_query()
+        .map_err(|e| ApiError::bad_input("query", e.message))?;
+    let full = &state.inner.schemas.full;
+    let shape = armor::check_document(doc, full.registry(), &variables, limits)?;
+    Ok(if shape.introspection {
+        state.inner.schemas.for_agency(principal.agency)
+    } else {
+        full
     })
 }
 
-/// Executes one operation as `principal` and finishes its audit.
-pub(crate) async fn execute(
+/// A response carrying one error, for an operation refused before execution.
+pub(crate) fn refusal(err: ApiError, request_id: &str) -> Response {
+    let err = err.into_graphql(request_id);
+    let mut server = ServerError::new(err.message, None);
+    server.extensions = err.extensions;
+    Response::from_errors(vec![server])
+}
+
+/// Executes one wire operation as `principal` (allow-list, limits, execution) and finishes its
+/// audit.
+async fn execute(
     state: &AppState,
     principal: &Arc<Principal>,
     request_id: &str,
-    request: Request,
+    wire: Wire,
 ) -> Response {
     let started = Instant::now();
-    let operation = operation_label(request.operation_name.as_deref());
-    let schema = if wants_introspection(&request.query) {
-        state.inner.schemas.for_agency(principal.agency)
-    } else {
-        &state.inner.schemas.full
+    let operation = operation_label(wire.operation_name.as_deref());
+    let prepared = request_of(state, wire).and_then(|mut request| {
+        prepare(state, principal, &mut request).map(|schema| (request, schema))
+    });
+    let mut response = match prepared {
+        Err(err) => refusal(err, request_id),
+        Ok((request, schema)) => {
+            let ctx = Arc::new(
+                RequestCtx::new(
+                    principal.clone(),
+                    request_id.to_string(),
+                    operation.clone(),
+                    state.inner.db.clone(),
+                    state.inner.read_db.clone(),
+                )
+                .with_events(state.inner.events.clone()),
+            );
+            let request = request
+                .data(ctx.clone())
+                .data(state.inner.events.clone())
+                .data(state.inner.limiters.hits.clone());
+            let mut response = schema.execute(request).await;
+            if let Err(err) = crate::audit::flush_reads(&state.inner.audit, &ctx).await {
+                tracing::error!(request_id, error = %format!("{err:#}"), "audit write failed; response withheld");
+                response = Response::from_errors(vec![internal(request_id)]);
+            }
+            response
+        }
     };
-    let ctx = Arc::new(
-        RequestCtx::new(
-            principal.clone(),
-            request_id.to_string(),
-            operation.clone(),
-            state.inner.db.clone(),
-            state.inner.read_db.clone(),
-        )
-        .with_events(state.inner.events.clone()),
-    );
-    let mut response = schema
-        .execute(request.data(ctx.clone()).data(state.inner.events.clone()))
-        .await;
-    if let Err(err) = crate::audit::flush_reads(&state.inner.audit, &ctx).await {
-        tracing::error!(request_id, error = %format!("{err:#}"), "audit write failed; response withheld");
-        response = Response::from_errors(vec![internal(request_id)]);
-    }
     classify(&mut response.errors, request_id);
     let outcome = response
         .errors
@@ -241,7 +551,18 @@ pub(crate) fn internal(request_id: &str) -> ServerError {
 /// Gives every error without a code its code (DESIGN §3.4): limits → `QUERY_TOO_COMPLEX`,
 /// other parse and validation errors → `BAD_USER_INPUT` (with the argument as `field` when the
 /// message names one); anything else is masked as `INTERNAL`.
-fn classify(errors: &mut [ServerError], request_id: &str) {
+///
+/// A field that reported its own error and answered `null` where its type is non-null also gets
+/// async-graphql's "non-null types require a return value" at the same path; that echo is
+/// dropped, so the caller sees the field's real error once (not a second, `INTERNAL` one).
+pub(crate) fn classify(errors: &mut Vec<ServerError>, request_id: &str) {
+    const NON_NULL: &str = "internal: non-null types require a return value";
+    let reported: Vec<Vec<async_graphql::PathSegment>> = errors
+        .iter()
+        .filter(|e| e.message != NON_NULL)
+        .map(|e| e.path.clone())
+        .collect();
+    errors.retain(|e| e.message != NON_NULL || !reported.iter().any(|p| p.starts_with(&e.path)));
     for err in errors.iter_mut() {
         let has_code = err
             .extensions
@@ -262,7 +583,7 @@ fn classify(errors: &mut [ServerError], request_id: &str) {
         } else if err.path.is_empty() {
             ("BAD_USER_INPUT", argument_name(&err.message))
         } else {
-            tracing::error!(request_id, "unclassified resolver error masked");
+            tracing::error!(request_id, error = %err.message, "unclassified resolver error masked");
             err.message = "internal error".to_string();
             ("INTERNAL", None)
         };
@@ -365,12 +686,74 @@ mod tests {
     }
 
     #[test]
-    fn typename_is_not_introspection() {
-        assert!(!wants_introspection("{ case(id: 1) { __typename id } }"));
-        assert!(wants_introspection(
-            "{ __type(name: \"Case\") { fields { name } } }"
+    fn bodies_are_one_operation_or_a_bounded_batch() {
+        assert!(
+            matches!(
+                parse_body(br#"{"query": "{ me { agency } }", "id": 3, "x": [1]}"#, 5),
+                Err(BodyError::NotGraphql)
+            ),
+            "a number is no id"
+        );
+        assert!(matches!(
+            parse_body(br#"{"query": "{ me { agency } }", "other": [1]}"#, 5),
+            Ok(Incoming::Single(_))
         ));
-        assert!(wants_introspection("{ __schema { types { name } } }"));
+        let batch: String = format!("[{}]", [r#"{"query":"{ __typename }"}"#; 5].join(","));
+        assert!(matches!(parse_body(batch.as_bytes(), 5), Ok(Incoming::Batch(b)) if b.len() == 5));
+        let big: String = format!("[{}]", [r#"{"query":"{ __typename }"}"#; 1000].join(","));
+        assert_eq!(
+            parse_body(big.as_bytes(), 5).err(),
+            Some(BodyError::TooMany)
+        );
+        assert_eq!(parse_body(b"[]", 5).err(), Some(BodyError::Empty));
+        for bad in [
+            &b"query=%7B%7D"[..],
+            b"\xff\xfe",
+            b"[1, 2]",
+            b"\"q\"",
+            b"{\"query\": 1}",
+            b"{} x",
+            b"",
+        ] {
+            assert_eq!(
+                parse_body(bad, 5).err(),
+                Some(BodyError::NotGraphql),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse_body(&[b'{', 0xff, b'}'], 5).err(),
+            Some(BodyError::NotGraphql)
+        );
+    }
+
+    #[test]
+    fn a_non_null_echo_of_a_field_error_is_dropped() {
+        let path = vec![async_graphql::PathSegment::Field(
+            "overdueVerifications".into(),
+        )];
+        let mut real = ServerError::new("must be between 1 and 100", None);
+        real.path = path.clone();
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "BAD_USER_INPUT");
+        real.extensions = Some(ext);
+        let mut echo = ServerError::new("internal: non-null types require a return value", None);
+        echo.path = path.clone();
+        let mut errors = vec![real, echo.clone()];
+        classify(&mut errors, "r");
+        assert_eq!(errors.len(), 1);
+        // Alone, it is a real bug: masked as INTERNAL.
+        let mut errors = vec![echo];
+        classify(&mut errors, "r");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0]
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .cloned(),
+            Some(Value::from("INTERNAL"))
+        );
     }
 
     #[test]

@@ -4,6 +4,13 @@
 //! "X-Access-Purpose": "…"}`), is verified like any request's, and the connection closes when it
 //! expires. Every event pushed to a subscriber is audited (its person-level reads are committed
 //! before the event is sent) like a query's response.
+//!
+//! Each `subscribe` is treated as an HTTP operation would be: it takes one cell of the subject's
+//! and the agency's rate limits, must be on the allow-list when one is configured (by its text or
+//! `extensions.persistedQuery.sha256Hash`; an `id` cannot be sent in this protocol), and passes
+//! the same document limits; introspection is answered from the caller's contract schema. A
+//! refusal is a single error for that subscription; the connection stays open. Connections do
+//! not count in the agency's concurrency share (they are long-lived).
 
 use std::sync::{Arc, Mutex};
 
@@ -17,6 +24,7 @@ use futures::stream::BoxStream;
 
 use super::AppState;
 use super::auth::{self, AuthFailure};
+use crate::error::ApiError;
 use crate::graphql::RequestCtx;
 
 /// The GraphQL executor of one WebSocket connection: the full schema, with the connection's
@@ -31,22 +39,45 @@ impl Connection {
     fn ctx(&self) -> Option<Arc<RequestCtx>> {
         self.ctx.lock().ok().and_then(|c| c.clone())
     }
+
+    /// Rate limits, allow-list and document limits for one operation of the connection; the
+    /// request to run and its schema, or the response refusing it.
+    fn admit(
+        &self,
+        ctx: &RequestCtx,
+        request: Request,
+    ) -> Result<(Request, async_graphql::dynamic::Schema), Box<Response>> {
+        let state = &self.state;
+        let principal = &ctx.principal;
+        let refuse = |err| Box::new(super::graphql::refusal(err, &ctx.request_id));
+        state
+            .inner
+            .limiters
+            .charge(principal.agency, &principal.subject, 1)
+            .map_err(refuse)?;
+        let mut request = super::graphql::resolve_listed(state, request).map_err(refuse)?;
+        let schema = super::graphql::prepare(state, principal, &mut request)
+            .map_err(refuse)?
+            .clone();
+        Ok((request, schema))
+    }
 }
 
 impl Executor for Connection {
     async fn execute(&self, request: Request) -> Response {
         let Some(ctx) = self.ctx() else {
-            return Response::from_errors(vec![async_graphql::ServerError::new(
-                "authentication required",
-                None,
-            )]);
+            return super::graphql::refusal(ApiError::Unauthenticated, "-");
         };
-        let response = self
-            .state
-            .inner
-            .schemas
-            .full
-            .execute(request.data(ctx.clone()))
+        let (request, schema) = match self.admit(&ctx, request) {
+            Ok(admitted) => admitted,
+            Err(refused) => return *refused,
+        };
+        let response = schema
+            .execute(
+                request
+                    .data(ctx.clone())
+                    .data(self.state.inner.limiters.hits.clone()),
+            )
             .await;
         audited(&self.state, &ctx, response).await
     }
@@ -59,11 +90,18 @@ impl Executor for Connection {
         let state = self.state.clone();
         let ctx = self.ctx();
         let session = session_data.unwrap_or_default();
-        let stream = state
-            .inner
-            .schemas
-            .full
-            .execute_stream_with_session_data(request, session);
+        let admitted = match &ctx {
+            Some(ctx) => self.admit(ctx, request),
+            None => Err(Box::new(super::graphql::refusal(
+                ApiError::Unauthenticated,
+                "-",
+            ))),
+        };
+        let (request, schema) = match admitted {
+            Ok(admitted) => admitted,
+            Err(refused) => return futures::stream::once(async move { *refused }).boxed(),
+        };
+        let stream = schema.execute_stream_with_session_data(request, session);
         stream
             .then(move |response| {
                 let state = state.clone();
@@ -80,11 +118,13 @@ impl Executor for Connection {
 }
 
 /// Commits the reads a response made before it is sent; without its audit, no data leaves.
+/// Errors get their codes as over HTTP.
 async fn audited(state: &AppState, ctx: &RequestCtx, mut response: Response) -> Response {
     if let Err(err) = crate::audit::flush_reads(&state.inner.audit, ctx).await {
         tracing::error!(request_id = %ctx.request_id, error = %format!("{err:#}"), "audit write failed; event withheld");
         response = Response::from_errors(vec![super::graphql::internal(&ctx.request_id)]);
     }
+    super::graphql::classify(&mut response.errors, &ctx.request_id);
     response
 }
 
@@ -147,6 +187,7 @@ async fn serve(state: AppState, socket: axum::extract::ws::WebSocket, protocol: 
             let mut data = Data::default();
             data.insert(ctx);
             data.insert(init_state.inner.events.clone());
+            data.insert(init_state.inner.limiters.hits.clone());
             Ok(data)
         },
     );

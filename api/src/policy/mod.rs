@@ -195,7 +195,12 @@ fn covered(agency: Agency, class: Class, mode: Mode, field: &str, facts: &RowFac
     if rows.contains(Rows::ALL) {
         return true;
     }
-    // Covered only because the person was referred: limited to the referral's shared fields.
+    // Covered only because the person was referred: limited to the referral's shared fields,
+    // for reading and for writing (a receiver writes only what it may read). A root mutation
+    // names no field of the person: it is covered by the referral, its input fields are not.
+    if field.is_empty() {
+        return true;
+    }
     let via = rows
         .iter()
         .filter(|q| facts.quals.contains(*q))
@@ -268,6 +273,9 @@ pub fn check(
         .find(|(t, _)| *t == ty)
         .map(|(_, f)| *f)
         .unwrap_or(field);
+    // A root mutation is an operation, not a field of the row: no referral's shared fields name
+    // it (see `covered`).
+    let field = if ty == "Mutation" { "" } else { field };
     let allowed = match rule {
         Rule::Structural => true,
         Rule::Key => !scope_rows(agency, ty).is_empty(),

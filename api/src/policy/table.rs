@@ -60,6 +60,11 @@ pub enum Class {
     Disclosure,
     /// The audit trail.
     Audit,
+    /// Statistics, campaigns (named reporting periods) and the periodic report (DESIGN §8):
+    /// suppressed aggregates, over the whole country for an agency that sees aggregates only,
+    /// over its own row scope for any other. Which measures an agency may count follows from
+    /// its grants on the classes they count (see `StatisticsMeasure` in [`FIELDS`]).
+    Statistics,
 }
 
 impl Class {
@@ -105,6 +110,7 @@ impl Class {
             Class::VerdictOutcome => "verdict outcome",
             Class::Disclosure => "disclosure requests",
             Class::Audit => "audit events",
+            Class::Statistics => "statistics, campaigns, reports",
         }
     }
 }
@@ -229,6 +235,7 @@ pub const MATRIX: &[(Class, [Grant; 8])] = &[
     (Class::VerdictOutcome,     [r(ALL), AGG,                          r(ALL), w(ALL),            AGG,               r(LINKED),             AGG,  NONE]),
     (Class::Disclosure,         [w(OWN.or(ADDR)), w(OWN.or(ADDR)),     w(OWN.or(ADDR)), w(OWN.or(ADDR)), w(OWN.or(ADDR)), w(OWN.or(ADDR)),    NONE, r(ALL)]),
     (Class::Audit,              [r(OWN), r(OWN),                       r(OWN), r(OWN),            r(OWN),            r(OWN),                NONE, r(ALL)]),
+    (Class::Statistics,         [r(ALL), r(ALL),                       r(ALL), r(ALL),            r(ALL),            r(ALL),                w(ALL), NONE]),
 ];
 
 /// Agencies whose case scope is narrowed by the token's `jurisdiction` claim (DESIGN §5.3).
@@ -598,6 +605,33 @@ pub const FIELDS: &[(&str, &str, Rule)] = &[
         Rule::Write(Class::Protection),
     ),
     ("AddPartyInput", "idempotencyKey", Rule::Structural),
+    ("Mutation", "updateParty", Rule::WriteIdentity),
+    ("UpdatePartyInput", "id", Rule::Structural),
+    ("UpdatePartyInput", "version", Rule::Structural),
+    ("UpdatePartyInput", "suspectRole", Rule::WriteIdentity),
+    ("UpdatePartyInput", "arrestStatus", Rule::WriteIdentity),
+    ("UpdatePartyInput", "ageAtExploitation", Rule::WriteIdentity),
+    ("UpdatePartyInput", "consentToShare", Rule::WriteIdentity),
+    (
+        "UpdatePartyInput",
+        "exploitationDetails",
+        Rule::Write(Class::VictimExploitation),
+    ),
+    (
+        "UpdatePartyInput",
+        "healthNotes",
+        Rule::Write(Class::VictimSensitive),
+    ),
+    (
+        "UpdatePartyInput",
+        "currentLocation",
+        Rule::Write(Class::VictimSensitive),
+    ),
+    (
+        "UpdatePartyInput",
+        "protectionMeasures",
+        Rule::Write(Class::Protection),
+    ),
     ("PersonInput", "fullName", Rule::WriteIdentity),
     ("PersonInput", "aliases", Rule::WriteIdentity),
     ("PersonInput", "dateOfBirth", Rule::WriteIdentity),
@@ -751,7 +785,9 @@ pub const FIELDS: &[(&str, &str, Rule)] = &[
     ("Query", "overdueVerifications", Rule::PersonIdentity),
     // --- tips
     ("Query", "tips", Rule::Entry("Tip")),
-    ("Query", "tipStatistics", Rule::Aggregate(Class::Tips)),
+    // Over the caller's own tips only: the steering committee's national figures come from
+    // `statistics`, suppressed (DESIGN §8).
+    ("Query", "tipStatistics", Rule::Read(Class::Tips)),
     ("Tip", "id", Rule::Key),
     ("Tip", "version", Rule::Key),
     ("Tip", "channel", Rule::Read(Class::Tips)),
@@ -1429,4 +1465,141 @@ pub const FIELDS: &[(&str, &str, Rule)] = &[
     ("AddIdentifierInput", "platform", Rule::WriteIdentity),
     ("AddIdentifierInput", "verified", Rule::WriteIdentity),
     ("AddIdentifierInput", "idempotencyKey", Rule::Structural),
+    // --- statistics, campaigns and the periodic report (DESIGN §8)
+    ("Query", "statistics", Rule::Read(Class::Statistics)),
+    ("Query", "report", Rule::Read(Class::Statistics)),
+    ("Query", "campaigns", Rule::Read(Class::Statistics)),
+    ("Mutation", "createCampaign", Rule::Write(Class::Statistics)),
+    // A measure counts rows of one class: allowed to agencies that see its aggregates
+    // (nationally) or read it (over their own scope). An agency counting over its own scope must
+    // also read, on every row of that scope, the field that dates the measure and each field it
+    // groups or filters by (the filter rule of that field, checked when asked).
+    (
+        "StatisticsMeasure",
+        "CASES_OPENED",
+        Rule::Aggregate(Class::CaseCore),
+    ),
+    (
+        "StatisticsMeasure",
+        "RINGS_DISMANTLED",
+        Rule::Aggregate(Class::NetworksLinks),
+    ),
+    (
+        "StatisticsMeasure",
+        "VICTIMS_RECEIVED",
+        Rule::Aggregate(Class::VictimIdentity),
+    ),
+    (
+        "StatisticsMeasure",
+        "VICTIMS_IDENTIFIED",
+        Rule::Aggregate(Class::VictimIdentity),
+    ),
+    (
+        "StatisticsMeasure",
+        "VICTIMS_SUPPORTED",
+        Rule::Aggregate(Class::Support),
+    ),
+    (
+        "StatisticsMeasure",
+        "CHILD_VICTIMS",
+        Rule::Aggregate(Class::VictimIdentity),
+    ),
+    (
+        "StatisticsMeasure",
+        "SUSPECTS",
+        Rule::Aggregate(Class::SuspectIdentity),
+    ),
+    (
+        "StatisticsMeasure",
+        "TIPS_RECEIVED",
+        Rule::Aggregate(Class::Tips),
+    ),
+    (
+        "StatisticsMeasure",
+        "TIPS_RESOLVED",
+        Rule::Aggregate(Class::Tips),
+    ),
+    (
+        "StatisticsMeasure",
+        "HOTLINE_CALLS",
+        Rule::Aggregate(Class::Tips),
+    ),
+    (
+        "StatisticsMeasure",
+        "REFERRALS",
+        Rule::Aggregate(Class::Referrals),
+    ),
+    (
+        "StatisticsMeasure",
+        "PROSECUTIONS",
+        Rule::Aggregate(Class::Indictments),
+    ),
+    (
+        "StatisticsMeasure",
+        "CONVICTIONS",
+        Rule::Aggregate(Class::VerdictOutcome),
+    ),
+    // The answers are guarded by the field that returned them.
+    ("Statistics", "from", Rule::Structural),
+    ("Statistics", "to", Rule::Structural),
+    ("Statistics", "threshold", Rule::Structural),
+    ("Statistics", "groupBy", Rule::Structural),
+    ("Statistics", "cells", Rule::Structural),
+    ("StatisticsCell", "measure", Rule::Structural),
+    ("StatisticsCell", "province", Rule::Structural),
+    ("StatisticsCell", "sex", Rule::Structural),
+    ("StatisticsCell", "ageBand", Rule::Structural),
+    ("StatisticsCell", "ethnicityGroup", Rule::Structural),
+    ("StatisticsCell", "exploitationForm", Rule::Structural),
+    ("StatisticsCell", "destinationCountry", Rule::Structural),
+    ("StatisticsCell", "channel", Rule::Structural),
+    ("StatisticsCell", "month", Rule::Structural),
+    ("StatisticsCell", "value", Rule::Structural),
+    ("StatisticsCell", "suppressed", Rule::Structural),
+    // Checked per measure when asked, like the dimensions grouped by.
+    ("StatisticsFilter", "province", Rule::Structural),
+    ("StatisticsFilter", "sex", Rule::Structural),
+    ("StatisticsFilter", "ageBand", Rule::Structural),
+    ("StatisticsFilter", "ethnicityGroup", Rule::Structural),
+    ("StatisticsFilter", "exploitationForm", Rule::Structural),
+    ("StatisticsFilter", "destinationCountry", Rule::Structural),
+    ("StatisticsFilter", "channel", Rule::Structural),
+    ("Report", "title", Rule::Structural),
+    ("Report", "from", Rule::Structural),
+    ("Report", "to", Rule::Structural),
+    ("Report", "lang", Rule::Structural),
+    ("Report", "threshold", Rule::Structural),
+    ("Report", "columns", Rule::Structural),
+    ("Report", "rows", Rule::Structural),
+    ("ReportRow", "key", Rule::Structural),
+    ("ReportRow", "indicator", Rule::Structural),
+    ("ReportRow", "breakdown", Rule::Structural),
+    ("ReportRow", "value", Rule::Structural),
+    ("ReportRow", "suppressed", Rule::Structural),
+    ("ReportRow", "note", Rule::Structural),
+    ("Campaign", "id", Rule::Key),
+    ("Campaign", "version", Rule::Key),
+    ("Campaign", "name", Rule::Read(Class::Statistics)),
+    ("Campaign", "from", Rule::Read(Class::Statistics)),
+    ("Campaign", "to", Rule::Read(Class::Statistics)),
+    ("Campaign", "description", Rule::Read(Class::Statistics)),
+    ("Campaign", "createdAt", Rule::Read(Class::Statistics)),
+    ("Campaign", "createdByAgency", Rule::Read(Class::Statistics)),
+    (
+        "CreateCampaignInput",
+        "name",
+        Rule::Write(Class::Statistics),
+    ),
+    (
+        "CreateCampaignInput",
+        "from",
+        Rule::Write(Class::Statistics),
+    ),
+    ("CreateCampaignInput", "to", Rule::Write(Class::Statistics)),
+    (
+        "CreateCampaignInput",
+        "description",
+        Rule::Write(Class::Statistics),
+    ),
+    ("CreateCampaignInput", "idempotencyKey", Rule::Structural),
 ];

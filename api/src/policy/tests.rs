@@ -302,3 +302,86 @@ fn facts_round_trip_through_their_bits() {
             .is_none()
     );
 }
+
+#[test]
+fn the_steering_committee_may_use_nothing_but_statistics_campaigns_and_reports() {
+    let mut roots: Vec<String> = table::FIELDS
+        .iter()
+        .filter(|(ty, _, _)| matches!(*ty, "Query" | "Mutation" | "Subscription"))
+        .filter(|(ty, _, rule)| may_ever_use(Agency::Steering, *rule, ty))
+        .map(|(ty, field, _)| format!("{ty}.{field}"))
+        .collect();
+    roots.sort();
+    assert_eq!(
+        roots,
+        [
+            "Mutation.createCampaign",
+            "Query.campaigns",
+            "Query.me",
+            "Query.report",
+            "Query.statistics"
+        ]
+    );
+    // It reads no field of any row type either: only the statistics' own structure.
+    for (ty, field, rule) in table::FIELDS {
+        if matches!(*rule, Rule::Structural) || ty.ends_with("Input") {
+            continue;
+        }
+        let allowed = may_ever_use(Agency::Steering, *rule, ty);
+        assert_eq!(
+            allowed,
+            matches!(*ty, "Query" | "Mutation" | "Campaign" | "StatisticsMeasure")
+                && (!matches!(*ty, "Query" | "Mutation")
+                    || ["statistics", "report", "campaigns", "createCampaign"].contains(field)),
+            "{ty}.{field}"
+        );
+    }
+}
+
+#[test]
+fn every_measure_counts_one_class_and_oversight_counts_none() {
+    let measures: Vec<(&str, Rule)> = table::FIELDS
+        .iter()
+        .filter(|(ty, _, _)| *ty == "StatisticsMeasure")
+        .map(|(_, m, r)| (*m, *r))
+        .collect();
+    assert_eq!(measures.len(), 13);
+    for (measure, rule) in measures {
+        let Rule::Aggregate(class) = rule else {
+            panic!("{measure}: {rule:?}");
+        };
+        assert!(
+            may_ever_use(Agency::Steering, rule, "StatisticsMeasure"),
+            "{measure}"
+        );
+        assert!(
+            !may_ever_use(Agency::Oversight, rule, "StatisticsMeasure"),
+            "{measure}"
+        );
+        // Whoever may count it reads the class or sees its aggregates: the matrix says so.
+        for agency in Agency::ALL {
+            let g = grant(agency, class);
+            assert_eq!(
+                may_ever_use(agency, rule, "StatisticsMeasure"),
+                !g.read.is_empty() || g.aggregate,
+                "{agency:?} {measure}"
+            );
+        }
+    }
+    assert!(grant(Agency::Oversight, Class::Statistics).read.is_empty());
+    assert!(!grant(Agency::Steering, Class::Statistics).write.is_empty());
+}
+
+#[test]
+fn per_channel_tip_figures_are_for_agencies_that_read_tips() {
+    let rule = rule("Query", "tipStatistics").unwrap_or(Rule::Structural);
+    assert_eq!(rule, Rule::Read(Class::Tips));
+    let users: Vec<Agency> = Agency::ALL
+        .into_iter()
+        .filter(|a| may_ever_use(*a, rule, "Query"))
+        .collect();
+    assert_eq!(
+        users,
+        [Agency::Police, Agency::BorderGuard, Agency::SocialServices]
+    );
+}

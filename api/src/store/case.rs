@@ -86,8 +86,9 @@ pub(crate) async fn by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     Ok(scoped(p)
-        .filter(case::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::id_in(backend, scope::col(tables::CASE, "id"), ids))
         .into_model::<CaseView>()
         .all(db)
         .await?)

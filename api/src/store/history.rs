@@ -1,7 +1,7 @@
 //! Lifecycle moves: every status change recorded with who, when and why.
 
 use entities::status_history;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -42,7 +42,14 @@ pub(crate) async fn of(
         return Ok(Vec::new());
     }
     Ok(status_history::Entity::find()
-        .filter(status_history::Column::EntityId.is_in(ids.iter().copied()))
+        .filter(super::id_in(
+            db.get_database_backend(),
+            sea_orm::sea_query::Expr::col((
+                status_history::Entity,
+                status_history::Column::EntityId,
+            )),
+            ids,
+        ))
         .order_by_asc(status_history::Column::At)
         .order_by_asc(status_history::Column::Id)
         .all(db)

@@ -386,7 +386,11 @@ pub(crate) async fn suggestions(
     let values: Vec<String> = keys.iter().map(|(_, v)| v.clone()).collect();
     let mut matched_persons: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
     if !values.is_empty() {
+        // `kind IN (..) AND normalized IN (..)` reaches the `(kind, normalized)` index; rows of
+        // another kind are dropped below anyway.
+        let kinds: BTreeSet<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
         let shared = identifier::Entity::find()
+            .filter(identifier::Column::Kind.is_in(kinds))
             .filter(identifier::Column::Normalized.is_in(values))
             .all(db)
             .await?;
@@ -614,7 +618,11 @@ pub(crate) async fn expand(
                 .all(db)
                 .await?;
             let values: Vec<String> = rows.iter().map(|i| i.normalized.clone()).collect();
+            // Same value means same kind too (checked below): filtering on both reaches the
+            // `(kind, normalized)` index instead of scanning every identifier.
+            let kinds: BTreeSet<&str> = rows.iter().map(|i| i.kind.as_str()).collect();
             let same = identifier::Entity::find()
+                .filter(identifier::Column::Kind.is_in(kinds))
                 .filter(identifier::Column::Normalized.is_in(values))
                 .limit(limit as u64 * 4)
                 .all(db)

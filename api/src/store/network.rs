@@ -127,7 +127,11 @@ async fn links(
         return Ok(Vec::new());
     }
     Ok(network_case::Entity::find()
-        .filter(side.is_in(ids.iter().copied()))
+        .filter(super::id_in(
+            db.get_database_backend(),
+            sea_orm::sea_query::Expr::col((network_case::Entity, side)),
+            ids,
+        ))
         .order_by_asc(network_case::Column::CreatedAt)
         .all(db)
         .await?)

@@ -61,7 +61,11 @@ async fn attach_shared_fields<M>(
         .column((Alias::new("r"), Alias::new("person_id")))
         .column((Alias::new("r"), Alias::new("shared_fields")))
         .from_as(Alias::new(tables::REFERRAL), Alias::new("r"))
-        .and_where(scope::col("r", "person_id").is_in(ids.iter().copied()))
+        .cond_where(super::id_in(
+            db.get_database_backend(),
+            scope::col("r", "person_id"),
+            &ids.iter().copied().collect::<Vec<_>>(),
+        ))
         .cond_where(scope::active_referrals_to(p, "r"));
     let stmt = db.get_database_backend().build(&query);
     let mut shared: HashMap<Uuid, BTreeSet<String>> = HashMap::new();
@@ -93,8 +97,9 @@ pub(crate) async fn by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let mut rows = scoped(p)
-        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::id_in(backend, scope::col(tables::PERSON, "id"), ids))
         .into_model::<PersonView>()
         .all(db)
         .await?;
@@ -134,8 +139,13 @@ pub(crate) async fn parties_of_cases(
     if case_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let mut rows = scoped_parties(p)
-        .filter(case_party::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(super::id_in(
+            backend,
+            scope::col(tables::PARTY, "case_id"),
+            case_ids,
+        ))
         .order_by(case_party::Column::Id, Order::Asc)
         .into_model::<PartyView>()
         .all(db)
@@ -153,8 +163,13 @@ pub(crate) async fn parties_of_persons(
     if person_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let mut rows = scoped_parties(p)
-        .filter(case_party::Column::PersonId.is_in(person_ids.iter().copied()))
+        .filter(super::id_in(
+            backend,
+            scope::col(tables::PARTY, "person_id"),
+            person_ids,
+        ))
         .order_by(case_party::Column::Id, Order::Asc)
         .into_model::<PartyView>()
         .all(db)
@@ -181,7 +196,11 @@ pub(crate) async fn identifiers_of_persons(
     );
     let mut rows = q
         .filter(scope::person_scope(p, PE))
-        .filter(identifier::Column::PersonId.is_in(person_ids.iter().copied()))
+        .filter(super::id_in(
+            db.get_database_backend(),
+            scope::col(tables::IDENTIFIER, "person_id"),
+            person_ids,
+        ))
         .expr_as(scope::facts_expr(scope::person_facts(p, PE)), FACTS_COLUMN)
         .order_by(identifier::Column::Id, Order::Asc)
         .into_model::<IdentifierView>()

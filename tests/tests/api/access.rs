@@ -149,6 +149,10 @@ pub(crate) async fn world(app: &TestApp) -> World {
     data(&r);
     let r = app.gql(&police, "mutation($i: RecordIdentityVerificationInput!) { recordIdentityVerification(input: $i) { id } }", json!({ "i": { "id": flag["id"], "version": 2, "confirmed": true, "result": "Khớp" } })).await;
     data(&r);
+    // A reporting period named by the steering committee.
+    let steering = token(app, Agency::Steering);
+    let r = app.gql(&steering, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }", json!({ "i": { "name": "Cao điểm hè 2026", "from": "2026-07-01", "to": "2026-09-30", "description": "Cao điểm tấn công tội phạm mua bán người" } })).await;
+    data(&r);
     World {
         case,
         victim,
@@ -330,8 +334,43 @@ pub(crate) fn probes(w: &World) -> Vec<(String, &'static str, String, Vec<Value>
             "{ tipStatistics { SEL } }".into(),
             p("tipStatistics.0"),
         ),
+        (
+            "Campaign".into(),
+            "Campaign",
+            "{ campaigns { SEL } }".into(),
+            p("campaigns.0"),
+        ),
+        (
+            "Statistics".into(),
+            "Statistics",
+            format!("{{ statistics({STATISTICS_ARGS}) {{ SEL }} }}"),
+            p("statistics"),
+        ),
+        (
+            "StatisticsCell".into(),
+            "StatisticsCell",
+            format!("{{ statistics({STATISTICS_ARGS}) {{ cells {{ SEL }} }} }}"),
+            p("statistics.cells.0"),
+        ),
+        (
+            "Report".into(),
+            "Report",
+            "{ report(from: \"2026-01-01\", to: \"2026-12-31\") { SEL } }".into(),
+            p("report"),
+        ),
+        (
+            "ReportRow".into(),
+            "ReportRow",
+            "{ report(from: \"2026-01-01\", to: \"2026-12-31\") { rows { SEL } } }".into(),
+            p("report.rows.0"),
+        ),
     ]
 }
+
+/// The statistics the matrix asks for: tips of 2026 by channel (national for the steering
+/// committee, over its own scope for an agency that reads tips).
+const STATISTICS_ARGS: &str =
+    "from: \"2026-01-01\", to: \"2026-12-31\", measures: [TIPS_RECEIVED], groupBy: [CHANNEL]";
 
 pub(crate) fn at<'a>(v: &'a Value, path: &[Value]) -> &'a Value {
     path.iter().fold(v, |acc, k| match k {
@@ -527,6 +566,114 @@ both!(
         );
         assert!(court.contains("Person.fullName") && court.contains("Person.address"));
         assert!(!court.contains("CaseParty.healthNotes") && !court.contains("Case.summary"));
+    }
+);
+
+/// The roots the steering committee may use: statistics, campaigns and reports, and `me` (which
+/// only echoes its own token).
+const STEERING_ROOTS: [&str; 5] = [
+    "Mutation.createCampaign",
+    "Query.campaigns",
+    "Query.me",
+    "Query.report",
+    "Query.statistics",
+];
+
+both!(
+    the_steering_committee_reads_nothing_but_statistics_campaigns_and_reports,
+    |app| async move {
+        // Its contract: those roots and the types they return, nothing else.
+        let contract = catalog(Audience::Agency(Agency::Steering));
+        let roots: BTreeSet<String> = contract
+            .iter()
+            .filter(|f| matches!(f.ty, "Query" | "Mutation" | "Subscription"))
+            .map(|f| format!("{}.{}", f.ty, f.field))
+            .collect();
+        let expected: BTreeSet<String> = STEERING_ROOTS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(roots, expected);
+        let types: BTreeSet<&str> = contract
+            .iter()
+            .map(|f| f.ty)
+            .filter(|t| !matches!(*t, "Query" | "Mutation"))
+            .collect();
+        assert_eq!(
+            types,
+            BTreeSet::from([
+                "Campaign",
+                "Me",
+                "Report",
+                "ReportRow",
+                "Statistics",
+                "StatisticsCell"
+            ])
+        );
+        // The policy agrees for every root field of the full schema.
+        for f in catalog(Audience::Full)
+            .iter()
+            .filter(|f| matches!(f.ty, "Query" | "Mutation" | "Subscription"))
+        {
+            let name = format!("{}.{}", f.ty, f.field);
+            let may = policy::rule(f.ty, f.field)
+                .is_some_and(|r| policy::may_ever_use(Agency::Steering, r, f.ty));
+            assert_eq!(may, expected.contains(&name), "{name}");
+        }
+        // And the server: every argument-free root it may not use is FORBIDDEN, and so are the
+        // aggregates and lists it used to read.
+        let w = world(&app).await;
+        let tok = token(&app, Agency::Steering);
+        let mut refused = vec![
+            format!("{{ case(id: \"{}\") {{ id }} }}", w.case),
+            format!("{{ person(id: \"{}\") {{ id }} }}", w.victim),
+            "{ cases { totalCount } }".to_string(),
+            "{ tips { totalCount } }".to_string(),
+            "{ tipStatistics { channel received } }".to_string(),
+            "{ networks { totalCount } }".to_string(),
+            "{ auditEvents(first: 1) { totalCount } }".to_string(),
+            "{ identifierHits(kind: PHONE, value: \"0912 345 678\") { reference } }".to_string(),
+        ];
+        for f in catalog(Audience::Full)
+            .iter()
+            .filter(|f| f.ty == "Query" && !f.has_args)
+        {
+            if !expected.contains(&format!("Query.{}", f.field)) {
+                refused.push(if f.object {
+                    format!("{{ {} {{ __typename }} }}", f.field)
+                } else {
+                    format!("{{ {} }}", f.field)
+                });
+            }
+        }
+        for q in &refused {
+            let resp = app.gql(&tok, q, json!({})).await;
+            assert_eq!(code(&resp), "FORBIDDEN", "{q}: {resp}");
+        }
+        let resp = app
+            .gql(
+                &tok,
+                "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+                json!({ "i": case_input("ST-1", "01") }),
+            )
+            .await;
+        assert_eq!(code(&resp), "FORBIDDEN", "{resp}");
+        let resp = app
+            .gql(
+                &tok,
+                &format!(
+                    "{{ me {{ agency }} campaigns {{ name }} statistics({STATISTICS_ARGS}) {{ threshold }} report(from: \"2026-07-01\", to: \"2026-09-30\") {{ rows {{ key }} }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        let d = data(&resp);
+        assert_eq!(d["me"]["agency"], "STEERING");
+        assert_eq!(d["campaigns"][0]["name"], "Cao điểm hè 2026");
+        assert_eq!(d["statistics"]["threshold"], 5);
+        assert!(
+            d["report"]["rows"]
+                .as_array()
+                .is_some_and(|r| r.len() == 28),
+            "{resp}"
+        );
     }
 );
 

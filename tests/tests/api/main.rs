@@ -2,13 +2,17 @@
 //! PostgreSQL when `CTEX_TEST_DATABASE_URL` is set), HTTP and WebSocket only.
 
 mod access;
+mod allowlist;
 mod audit;
 mod contracts;
 mod demo;
 mod federation;
 mod foundation;
+mod injection;
 mod investigate;
+mod limits;
 mod logs;
+mod ratelimits;
 mod security;
 mod shutdown;
 mod statements;

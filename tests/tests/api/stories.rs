@@ -613,3 +613,172 @@ both!(a_declined_referral_gives_no_access, |app| async move {
     assert!(resp["data"]["case"]["title"].is_null());
     assert_eq!(code(&resp), "FORBIDDEN");
 });
+
+const UPDATE_PARTY: &str = "mutation($i: UpdatePartyInput!) { updateParty(input: $i) { id version healthNotes currentLocation protectionMeasures } }";
+
+both!(
+    social_services_keep_the_care_record_of_a_victim_referred_to_them,
+    |app| async move {
+        let police = app.token(Agency::Police, "investigator");
+        let social = app.token(Agency::SocialServices, "shelter-hn");
+        let procuracy = app.token(Agency::Procuracy, "prosecutor");
+        let oversight = app.token(Agency::Oversight, "auditor");
+        let case = open_case(&app, &police, case_input("HT-CARE", "01")).await;
+        let (party, person) = add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "role": "VICTIM", "consentToShare": true, "ageAtExploitation": 19,
+                    "person": { "fullName": "Lò Thị Mai" } }),
+        )
+        .await;
+        let (suspect, _) = add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "role": "SUSPECT", "person": { "fullName": "Vàng A Sử" } }),
+        )
+        .await;
+        let care = json!({ "id": party, "version": 1, "healthNotes": "Suy dinh dưỡng nhẹ",
+                           "currentLocation": "Cơ sở bảo trợ xã hội Hà Nội", "protectionMeasures": ["Bố trí chỗ ở an toàn"] });
+
+        // Before a referral reaches them, social services cannot touch the record.
+        let resp = gql(&app, &social, UPDATE_PARTY, json!({ "i": care })).await;
+        assert_eq!(code(&resp), "NOT_FOUND", "{resp}");
+        // Police refer the victim; social services accept.
+        let resp = gql(&app, &police, "mutation($i: SendReferralInput!) { sendReferral(input: $i) { id } }",
+            json!({ "i": { "toAgency": "SOCIAL_SERVICES", "personId": person, "caseId": case, "purpose": "Hỗ trợ tạm thời",
+                           "services": ["SHELTER", "MEDICAL"], "consent": "GIVEN",
+                           "sharedFields": ["FULL_NAME", "HEALTH_NOTES", "CURRENT_LOCATION", "PROTECTION_MEASURES"] } })).await;
+        let referral = data(&resp)["sendReferral"]["id"].clone();
+        let resp = gql(
+            &app,
+            &social,
+            "mutation($i: AnswerReferralInput!) { acceptReferral(input: $i) { status } }",
+            json!({ "i": { "id": referral, "version": 1 } }),
+        )
+        .await;
+        assert_eq!(data(&resp)["acceptReferral"]["status"], "ACCEPTED");
+
+        // Social services write the victim's health, whereabouts and protection.
+        let resp = gql(&app, &social, UPDATE_PARTY, json!({ "i": care })).await;
+        let updated = &data(&resp)["updateParty"];
+        assert_eq!(updated["version"], 2);
+        assert_eq!(updated["healthNotes"], "Suy dinh dưỡng nhẹ");
+        assert_eq!(updated["currentLocation"], "Cơ sở bảo trợ xã hội Hà Nội");
+        assert_eq!(
+            updated["protectionMeasures"],
+            json!(["Bố trí chỗ ở an toàn"])
+        );
+        // The same change again at the old version is a conflict, not a second write.
+        let resp = gql(&app, &social, UPDATE_PARTY, json!({ "i": care })).await;
+        assert_eq!(code(&resp), "CONFLICT", "{resp}");
+        // Through the referral they write only what it shares with them.
+        let resp = gql(
+            &app,
+            &social,
+            UPDATE_PARTY,
+            json!({ "i": { "id": party, "version": 2, "exploitationDetails": "x" } }),
+        )
+        .await;
+        assert_eq!(code(&resp), "FORBIDDEN", "{resp}");
+        // A suspect's fields do not apply to a victim; an empty change is refused.
+        let resp = gql(
+            &app,
+            &police,
+            UPDATE_PARTY,
+            json!({ "i": { "id": party, "version": 2, "arrestStatus": "DETAINED" } }),
+        )
+        .await;
+        assert_eq!(code(&resp), "BAD_USER_INPUT", "{resp}");
+        let resp = gql(
+            &app,
+            &social,
+            UPDATE_PARTY,
+            json!({ "i": { "id": party, "version": 2 } }),
+        )
+        .await;
+        assert_eq!(code(&resp), "BAD_USER_INPUT", "{resp}");
+
+        // The police may neither write nor read the victim's health and whereabouts ...
+        let resp = gql(
+            &app,
+            &police,
+            UPDATE_PARTY,
+            json!({ "i": { "id": party, "version": 2, "healthNotes": "x" } }),
+        )
+        .await;
+        assert_eq!(code(&resp), "FORBIDDEN", "{resp}");
+        // ... but correct the age at exploitation, which makes the victim a child.
+        let resp = gql(&app, &police, "mutation($i: UpdatePartyInput!) { updateParty(input: $i) { version ageAtExploitation } }",
+            json!({ "i": { "id": party, "version": 2, "ageAtExploitation": 16 } })).await;
+        assert_eq!(
+            data(&resp)["updateParty"],
+            json!({ "version": 3, "ageAtExploitation": 16 })
+        );
+        let resp = gql(
+            &app,
+            &police,
+            "query($p: ID!) { person(id: $p) { isMinor } }",
+            json!({ "p": person }),
+        )
+        .await;
+        assert_eq!(data(&resp)["person"]["isMinor"], true, "{resp}");
+        let resp = gql(
+            &app,
+            &police,
+            "mutation($i: UpdatePartyInput!) { updateParty(input: $i) { arrestStatus } }",
+            json!({ "i": { "id": suspect, "version": 1, "arrestStatus": "DETAINED" } }),
+        )
+        .await;
+        assert_eq!(data(&resp)["updateParty"]["arrestStatus"], "DETAINED");
+        // Social services may not touch the suspect's record, the procuracy no party at all.
+        let resp = gql(
+            &app,
+            &social,
+            UPDATE_PARTY,
+            json!({ "i": { "id": suspect, "version": 2, "healthNotes": "x" } }),
+        )
+        .await;
+        assert!(
+            matches!(code(&resp).as_str(), "NOT_FOUND" | "FORBIDDEN"),
+            "{resp}"
+        );
+        let resp = gql(
+            &app,
+            &procuracy,
+            UPDATE_PARTY,
+            json!({ "i": { "id": party, "version": 3, "ageAtExploitation": 17 } }),
+        )
+        .await;
+        assert_eq!(code(&resp), "FORBIDDEN", "{resp}");
+
+        // Every change is audited with the fields written.
+        let resp = gql(&app, &oversight, "query($f: AuditEventFilter) { auditEvents(filter: $f, first: 50) { nodes { agency operation fields outcome } } }",
+            json!({ "f": { "entityId": party, "action": "WRITE" } })).await;
+        let events: Vec<(String, String, Value)> = data(&resp)["auditEvents"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["operation"] == "updateParty" && e["outcome"] == "ALLOWED")
+            .map(|e| {
+                (
+                    e["agency"].as_str().unwrap_or_default().to_string(),
+                    e["outcome"].as_str().unwrap_or_default().to_string(),
+                    e["fields"].clone(),
+                )
+            })
+            .collect();
+        assert!(
+            events.iter().any(|(a, _, f)| a == "SOCIAL_SERVICES"
+                && f.as_array()
+                    .is_some_and(|f| f.contains(&json!("healthNotes"))
+                        && f.contains(&json!("currentLocation")))),
+            "{resp}"
+        );
+        assert!(
+            events.iter().any(|(a, _, f)| a == "POLICE"
+                && f.as_array()
+                    .is_some_and(|f| f.contains(&json!("ageAtExploitation")))),
+            "{resp}"
+        );
+    }
+);

@@ -1,0 +1,1015 @@
+//! `ctex-floor`: the floor of the ctex benchmark (BENCHMARKS.md).
+//!
+//! A minimal axum server that, for each benchmarked GraphQL request, runs the SQL statements
+//! ctex issues for it (captured from the PostgreSQL log by `bench/capture-sql.sh`: the same
+//! tables, joins, policy predicates, columns, ordering and limits, with the caller's agency as a
+//! parameter), decodes every selected column as ctex does, appends the same audit events to the
+//! same hash chain (group commit, as ctex's audit writer does) and answers the same JSON. No
+//! GraphQL, no token, no policy engine, no rate limiting: what is left is the cost of the SQL,
+//! the audit and HTTP/JSON. Each audited route has a `-noaudit` twin.
+//!
+//!   ctex-floor 127.0.0.1:39181 postgres://postgres@127.0.0.1:5432/ctex_bench 16
+//!
+//! Routes (POST, JSON bodies; `agency` is `police` or `procuracy`, default `police`):
+//! - `/w1`, `/w1-noaudit`: `{"id", "agency"}`, the case with parties, persons, identifiers.
+//! - `/w2`: `{"province": [..], "status": [..], "first", "after", "agency"}`, a page of cases.
+//! - `/w3/open`: `{"caseNumber", "title", "province"}`, open a case (police).
+//! - `/w3/party`: `{"caseId", "fullName", "phone"}`, add a victim with a phone (police).
+//! - `/w4`, `/w4-noaudit`: `{"kind", "normalized", "agency"}`, hit/no-hit references.
+//!
+//! The audit events are hashed exactly as ctex's `audit::chain` does, so `ctex audit verify`
+//! still verifies the chain after the floor has written to it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row, Transaction};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// The most requests folded into one audit commit (ctex: `audit::writer::MAX_BATCH`).
+const MAX_BATCH: usize = 256;
+
+#[derive(Clone)]
+struct App {
+    pool: PgPool,
+    audit: mpsc::Sender<Job>,
+}
+
+/// One audit event, before its place in the chain is known.
+struct Event {
+    operation: String,
+    entity_type: &'static str,
+    entity_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+    fields: Vec<&'static str>,
+    action: &'static str,
+}
+
+struct Actor {
+    agency: String,
+    subject: String,
+    token_id: String,
+    request_id: String,
+    purpose: Option<String>,
+}
+
+struct Job {
+    actor: Actor,
+    events: Vec<Event>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+type Res = Result<Response, (StatusCode, String)>;
+
+fn fail(e: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn bad(e: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::BAD_REQUEST, e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let bind = args.next().unwrap_or_else(|| "127.0.0.1:39181".into());
+    let url = args
+        .next()
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/ctex_bench".into());
+    let pool_size: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(16);
+    // Same pool shape as ctex (`db::connect`): at most `pool_size`, at least one.
+    let pool = PgPoolOptions::new()
+        .max_connections(pool_size)
+        .min_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect(&url)
+        .await?;
+    let audit = spawn_writer(pool.clone());
+    let app = App { pool, audit };
+    let router = Router::new()
+        .route("/w1", post(|s, b| w1(s, b, true)))
+        .route("/w1-noaudit", post(|s, b| w1(s, b, false)))
+        .route("/w2", post(w2))
+        .route("/w3/open", post(w3_open))
+        .route("/w3/party", post(w3_party))
+        .route("/w4", post(|s, b| w4(s, b, true)))
+        .route("/w4-noaudit", post(|s, b| w4(s, b, false)))
+        .with_state(app);
+    let listener = tokio::net::TcpListener::bind(&bind).await?;
+    eprintln!("ctex-floor listening on {bind}, pool {pool_size}");
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit: ctex's hash chain and group commit.
+
+#[derive(Serialize)]
+struct Canonical<'a> {
+    seq: i64,
+    at: String,
+    agency: &'a str,
+    subject: &'a str,
+    token_id: &'a str,
+    request_id: &'a str,
+    operation: &'a str,
+    purpose: Option<&'a str>,
+    entity_type: &'a str,
+    entity_id: Option<String>,
+    person_id: Option<String>,
+    fields: Vec<String>,
+    action: &'a str,
+    outcome: &'a str,
+    reason: Option<&'a str>,
+}
+
+const APPEND_PG: &str = "WITH inserted AS (\
+    INSERT INTO audit_event (seq, at, agency, subject, token_id, request_id, operation, purpose, \
+    entity_type, entity_id, person_id, fields, action, outcome, reason, prev_hash, hash) \
+    SELECT seq, at, agency, subject, token_id, request_id, operation, purpose, entity_type, \
+    entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
+    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1) \
+    UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
+
+fn spawn_writer(pool: PgPool) -> mpsc::Sender<Job> {
+    let (tx, mut rx) = mpsc::channel::<Job>(4096);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            let mut waiters = Vec::with_capacity(jobs.len());
+            let mut batches = Vec::with_capacity(jobs.len());
+            for j in jobs {
+                waiters.push(j.done);
+                batches.push((j.actor, j.events));
+            }
+            let result = async {
+                let mut txn = pool.begin().await?;
+                append(&mut txn, batches).await?;
+                txn.commit().await
+            }
+            .await
+            .map_err(|e| e.to_string());
+            for done in waiters {
+                let _ = done.send(result.clone());
+            }
+        }
+    });
+    tx
+}
+
+/// Appends the events under the head lock, in the caller's transaction (ctex:
+/// `audit::chain::append_many`): lock, one insert-and-move statement.
+async fn append(
+    txn: &mut Transaction<'_, Postgres>,
+    batches: Vec<(Actor, Vec<Event>)>,
+) -> Result<(), sqlx::Error> {
+    if batches.iter().all(|(_, e)| e.is_empty()) {
+        return Ok(());
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut **txn)
+        .await?;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    let at = Utc::now().trunc_subsecs(6);
+    let at_text = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut rows = Vec::new();
+    for (actor, events) in &batches {
+        for e in events {
+            seq += 1;
+            let mut fields: Vec<String> = e.fields.iter().map(|f| f.to_string()).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let fields_text = serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into());
+            let canonical = serde_json::to_string(&Canonical {
+                seq,
+                at: at_text.clone(),
+                agency: &actor.agency,
+                subject: &actor.subject,
+                token_id: &actor.token_id,
+                request_id: &actor.request_id,
+                operation: &e.operation,
+                purpose: actor.purpose.as_deref(),
+                entity_type: e.entity_type,
+                entity_id: e.entity_id.map(|u| u.to_string()),
+                person_id: e.person_id.map(|u| u.to_string()),
+                fields,
+                action: e.action,
+                outcome: "ALLOWED",
+                reason: None,
+            })
+            .unwrap_or_default();
+            let mut hasher = Sha256::new();
+            hasher.update(prev.as_bytes());
+            hasher.update(canonical.as_bytes());
+            let hash = hex::encode(hasher.finalize());
+            rows.push(json!({
+                "seq": seq,
+                "at": at_text,
+                "agency": actor.agency,
+                "subject": actor.subject,
+                "token_id": actor.token_id,
+                "request_id": actor.request_id,
+                "operation": e.operation,
+                "purpose": actor.purpose,
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+                "person_id": e.person_id,
+                "fields": fields_text,
+                "action": e.action,
+                "outcome": "ALLOWED",
+                "reason": Value::Null,
+                "prev_hash": prev,
+                "hash": hash,
+            }));
+            prev = hash;
+        }
+    }
+    let json = serde_json::to_string(&rows).unwrap_or_default();
+    sqlx::query(APPEND_PG)
+        .bind(json)
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut **txn)
+        .await?;
+    Ok(())
+}
+
+fn actor(agency: &str) -> Actor {
+    Actor {
+        agency: agency.to_string(),
+        subject: "floor".into(),
+        token_id: "floor".into(),
+        request_id: Uuid::new_v4().to_string(),
+        purpose: Some("benchmark review".into()),
+    }
+}
+
+/// Group-committed read events: waits until they are durable (ctex: `AuditWriter::write`).
+async fn audit_reads(
+    app: &App,
+    actor: Actor,
+    events: Vec<Event>,
+) -> Result<(), (StatusCode, String)> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (done, wait) = oneshot::channel();
+    app.audit
+        .send(Job {
+            actor,
+            events,
+            done,
+        })
+        .await
+        .map_err(fail)?;
+    wait.await.map_err(fail)?.map_err(fail)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy predicates ctex generates for the two reading agencies of the benchmark.
+
+fn agency_of(a: &Option<String>) -> Result<&'static str, (StatusCode, String)> {
+    match a.as_deref().unwrap_or("police") {
+        "police" => Ok("police"),
+        "procuracy" => Ok("procuracy"),
+        other => Err(bad(format!("agency {other} is not benchmarked"))),
+    }
+}
+
+/// Cases the agency sees (`$1` = agency).
+fn case_scope(a: &str) -> String {
+    format!(
+        "(\"{a}\".\"handling_code\" <> 'H2' OR (\"{a}\".\"lead_agency\" = $1 OR \"{a}\".\"created_by_agency\" = $1)) AND TRUE"
+    )
+}
+
+/// Persons the agency sees, `pe` being the person's alias.
+fn person_scope(pe: &str, agency: &str) -> String {
+    let (flag, referral) = if agency == "police" {
+        (
+            "(TRUE AND TRUE)",
+            "(TRUE AND (\"ar\".\"from_agency\" = $1 OR \"ar\".\"to_agency\" = $1))",
+        )
+    } else {
+        ("1 = 0", "(TRUE AND TRUE)")
+    };
+    format!(
+        "(EXISTS(SELECT 1 FROM \"case_party\" AS \"sp\" INNER JOIN \"case_record\" AS \"sc\" ON \"sc\".\"id\" = \"sp\".\"case_id\" WHERE \"sp\".\"person_id\" = \"{pe}\".\"id\" AND {cs}) \
+         OR EXISTS(SELECT 1 FROM \"victim_flag\" AS \"af\" WHERE \"af\".\"person_id\" = \"{pe}\".\"id\" AND {flag}) \
+         OR EXISTS(SELECT 1 FROM \"referral\" AS \"ar\" WHERE \"ar\".\"person_id\" = \"{pe}\".\"id\" AND {referral}) \
+         OR (\"{pe}\".\"created_by_agency\" = $1 AND (NOT EXISTS(SELECT 1 FROM \"case_party\" AS \"np\" WHERE \"np\".\"person_id\" = \"{pe}\".\"id\"))))",
+        cs = case_scope("sc"),
+    )
+}
+
+fn minor_fact(pe: &str) -> String {
+    format!(
+        "(CASE WHEN (EXISTS(SELECT 1 FROM \"case_party\" AS \"fp\" WHERE \"fp\".\"person_id\" = \"{pe}\".\"id\" AND \"fp\".\"is_minor\" = TRUE)) THEN 262144 ELSE 0 END) AS \"ctex_facts\""
+    )
+}
+
+/// `$first, $first+1, ...` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const CASE_COLS: &str = "\"case_record\".\"id\", \"case_record\".\"case_number\", \"case_record\".\"title\", \"case_record\".\"status\", \"case_record\".\"lead_agency\", \"case_record\".\"province\", \"case_record\".\"opened_at\", \"case_record\".\"closed_at\", \"case_record\".\"legal_basis\", \"case_record\".\"transnational\", \"case_record\".\"organized_group\", \"case_record\".\"exploitation_forms\", \"case_record\".\"recruitment_methods\", \"case_record\".\"recruitment_platforms\", \"case_record\".\"countries\", \"case_record\".\"handling_code\", \"case_record\".\"handling_restriction\", \"case_record\".\"summary\", \"case_record\".\"source_reliability\", \"case_record\".\"information_accuracy\", \"case_record\".\"version\", \"case_record\".\"created_at\", \"case_record\".\"updated_at\", \"case_record\".\"created_by_agency\", \"case_record\".\"created_by_subject\", 0 AS \"ctex_facts\"";
+
+const PARTY_COLS: &str = "\"case_party\".\"id\", \"case_party\".\"case_id\", \"case_party\".\"person_id\", \"case_party\".\"role\", \"case_party\".\"suspect_role\", \"case_party\".\"arrest_status\", \"case_party\".\"identification\", \"case_party\".\"received_at\", \"case_party\".\"age_at_exploitation\", \"case_party\".\"exploitation_details\", \"case_party\".\"health_notes\", \"case_party\".\"current_location\", \"case_party\".\"consent_to_share\", \"case_party\".\"protection_measures\", \"case_party\".\"is_minor\", \"case_party\".\"version\", \"case_party\".\"created_at\", \"case_party\".\"updated_at\", \"case_party\".\"created_by_agency\", \"case_party\".\"created_by_subject\"";
+
+const PERSON_COLS: &str = "\"person\".\"id\", \"person\".\"full_name\", \"person\".\"name_folded\", \"person\".\"aliases\", \"person\".\"date_of_birth\", \"person\".\"sex\", \"person\".\"ethnicity\", \"person\".\"nationality\", \"person\".\"national_id\", \"person\".\"address\", \"person\".\"phone\", \"person\".\"version\", \"person\".\"created_at\", \"person\".\"updated_at\", \"person\".\"created_by_agency\", \"person\".\"created_by_subject\"";
+
+const IDENT_COLS: &str = "\"identifier\".\"id\", \"identifier\".\"person_id\", \"identifier\".\"kind\", \"identifier\".\"value\", \"identifier\".\"normalized\", \"identifier\".\"platform\", \"identifier\".\"verified\", \"identifier\".\"version\", \"identifier\".\"created_at\", \"identifier\".\"updated_at\", \"identifier\".\"created_by_agency\", \"identifier\".\"created_by_subject\"";
+
+// Rows, decoded in full as ctex's entities are.
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct CaseRow {
+    id: Uuid,
+    case_number: String,
+    title: String,
+    status: String,
+    lead_agency: String,
+    province: String,
+    opened_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+    legal_basis: String,
+    transnational: bool,
+    organized_group: bool,
+    exploitation_forms: String,
+    recruitment_methods: String,
+    recruitment_platforms: String,
+    countries: String,
+    handling_code: String,
+    handling_restriction: Option<String>,
+    summary: Option<String>,
+    source_reliability: Option<String>,
+    information_accuracy: Option<i32>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by_agency: String,
+    created_by_subject: String,
+    ctex_facts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct PartyRow {
+    id: Uuid,
+    case_id: Uuid,
+    person_id: Uuid,
+    role: String,
+    suspect_role: Option<String>,
+    arrest_status: Option<String>,
+    identification: Option<String>,
+    received_at: Option<DateTime<Utc>>,
+    age_at_exploitation: Option<i32>,
+    exploitation_details: Option<String>,
+    health_notes: Option<String>,
+    current_location: Option<String>,
+    consent_to_share: bool,
+    protection_measures: String,
+    is_minor: bool,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by_agency: String,
+    created_by_subject: String,
+    ctex_facts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct PersonRow {
+    id: Uuid,
+    full_name: String,
+    name_folded: String,
+    aliases: String,
+    date_of_birth: Option<NaiveDate>,
+    sex: Option<String>,
+    ethnicity: Option<String>,
+    nationality: Option<String>,
+    national_id: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by_agency: String,
+    created_by_subject: String,
+    ctex_facts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct IdentRow {
+    id: Uuid,
+    person_id: Uuid,
+    kind: String,
+    value: String,
+    normalized: String,
+    platform: Option<String>,
+    verified: bool,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by_agency: String,
+    created_by_subject: String,
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct IdentFactsRow {
+    #[sqlx(flatten)]
+    row: IdentRow,
+    ctex_facts: i32,
+}
+
+// ---------------------------------------------------------------------------------------------
+// W1: case(id) { id caseNumber title status province parties { role person { fullName
+// identifiers { kind value normalized } } } }
+
+#[derive(Deserialize)]
+struct W1 {
+    id: Uuid,
+    agency: Option<String>,
+}
+
+/// The response shapes, field for field as the GraphQL response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CaseOut<'a> {
+    id: Uuid,
+    case_number: &'a str,
+    title: &'a str,
+    status: &'a str,
+    province: &'a str,
+    parties: Vec<PartyOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct PartyOut<'a> {
+    role: &'a str,
+    person: Option<PersonOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PersonOut<'a> {
+    full_name: &'a str,
+    identifiers: Vec<IdentOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct IdentOut<'a> {
+    kind: &'a str,
+    value: &'a str,
+    normalized: &'a str,
+}
+
+fn json_response(v: &impl Serialize) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(e) => fail(e).into_response(),
+    }
+}
+
+async fn w1(State(app): State<App>, Json(req): Json<W1>, audited: bool) -> Res {
+    let agency = agency_of(&req.agency)?;
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        case_scope("case_record")
+    );
+    let case: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agency)
+        .bind(vec![req.id])
+        .fetch_optional(&app.pool)
+        .await
+        .map_err(fail)?;
+    let Some(case) = case else {
+        return Ok(json_response(&json!({"data": {"case": null}})));
+    };
+    let sql = format!(
+        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
+        facts = minor_fact("pe"),
+        cs = case_scope("pc"),
+        ps = person_scope("pe", agency),
+    );
+    let parties: Vec<PartyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agency)
+        .bind(vec![case.id])
+        .fetch_all(&app.pool)
+        .await
+        .map_err(fail)?;
+    let mut person_ids: Vec<Uuid> = Vec::new();
+    for p in &parties {
+        if !person_ids.contains(&p.person_id) {
+            person_ids.push(p.person_id);
+        }
+    }
+    let mut persons: HashMap<Uuid, PersonRow> = HashMap::new();
+    let mut idents: HashMap<Uuid, Vec<IdentRow>> = HashMap::new();
+    if !person_ids.is_empty() {
+        let sql = format!(
+            "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST($2 AS uuid[])))",
+            facts = minor_fact("person"),
+            ps = person_scope("person", agency),
+        );
+        let q = sqlx::query_as::<_, PersonRow>(sqlx::AssertSqlSafe(sql))
+            .bind(agency)
+            .bind(&person_ids);
+        for p in q.fetch_all(&app.pool).await.map_err(fail)? {
+            persons.insert(p.id, p);
+        }
+        let sql = format!(
+            "SELECT {IDENT_COLS}, {facts} FROM \"identifier\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"identifier\".\"person_id\" WHERE {ps} AND (\"identifier\".\"person_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"identifier\".\"id\" ASC",
+            facts = minor_fact("pe"),
+            ps = person_scope("pe", agency),
+        );
+        let q = sqlx::query_as::<_, IdentFactsRow>(sqlx::AssertSqlSafe(sql))
+            .bind(agency)
+            .bind(&person_ids);
+        for i in q.fetch_all(&app.pool).await.map_err(fail)? {
+            idents.entry(i.row.person_id).or_default().push(i.row);
+        }
+    }
+    let empty: Vec<IdentRow> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    let out = CaseOut {
+        id: case.id,
+        case_number: &case.case_number,
+        title: &case.title,
+        status: &case.status,
+        province: &case.province,
+        parties: parties
+            .iter()
+            .map(|p| PartyOut {
+                role: &p.role,
+                person: persons.get(&p.person_id).map(|person| {
+                    let ids = idents.get(&person.id).unwrap_or(&empty);
+                    w1_events(&mut events, person, ids);
+                    PersonOut {
+                        full_name: &person.full_name,
+                        identifiers: ids
+                            .iter()
+                            .map(|i| IdentOut {
+                                kind: &i.kind,
+                                value: &i.value,
+                                normalized: &i.normalized,
+                            })
+                            .collect(),
+                    }
+                }),
+            })
+            .collect(),
+    };
+    let body = json_response(&json!({"data": {"case": out}}));
+    if audited {
+        audit_reads(&app, actor(agency), dedup(events)).await?;
+    }
+    Ok(body)
+}
+
+/// The read events ctex records for one party of W1 (captured): the person's `fullName` and
+/// `identifiers`, and each identifier's `kind`, `normalized` and `value`.
+fn w1_events(events: &mut Vec<Event>, person: &PersonRow, ids: &[IdentRow]) {
+    events.push(Event {
+        operation: "Case".into(),
+        entity_type: "Person",
+        entity_id: Some(person.id),
+        person_id: Some(person.id),
+        fields: vec!["fullName", "identifiers"],
+        action: "READ",
+    });
+    for i in ids {
+        events.push(Event {
+            operation: "Case".into(),
+            entity_type: "Identifier",
+            entity_id: Some(i.id),
+            person_id: Some(person.id),
+            fields: vec!["kind", "normalized", "value"],
+            action: "READ",
+        });
+    }
+}
+
+/// One event per entity, as ctex's audit buffer keeps them (a person party to a case twice is
+/// read once).
+fn dedup(events: Vec<Event>) -> Vec<Event> {
+    let mut seen: BTreeSet<(&'static str, Option<Uuid>)> = BTreeSet::new();
+    events
+        .into_iter()
+        .filter(|e| seen.insert((e.entity_type, e.entity_id)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// W2: cases(first: 50, after, filter: {province, status}) { nodes { id caseNumber title status
+// province leadAgency openedAt } pageInfo { endCursor hasNextPage } }
+
+#[derive(Deserialize)]
+struct W2 {
+    province: Vec<String>,
+    status: Vec<String>,
+    first: Option<i64>,
+    after: Option<Uuid>,
+    agency: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CaseNodeOut<'a> {
+    id: Uuid,
+    case_number: &'a str,
+    title: &'a str,
+    status: &'a str,
+    province: &'a str,
+    lead_agency: String,
+    opened_at: String,
+}
+
+async fn w2(State(app): State<App>, Json(req): Json<W2>) -> Res {
+    let agency = agency_of(&req.agency)?;
+    let first = req.first.unwrap_or(50).clamp(1, 100);
+    let mut n = 2;
+    let status_ph = placeholders(n, req.status.len());
+    n += req.status.len();
+    let province_ph = placeholders(n, req.province.len());
+    n += req.province.len();
+    let after = if req.after.is_some() {
+        n += 1;
+        format!(" AND \"case_record\".\"id\" > ${}", n - 1)
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {cs} AND \"case_record\".\"status\" IN ({status_ph}) AND \"case_record\".\"province\" IN ({province_ph}){after} ORDER BY \"case_record\".\"id\" ASC LIMIT ${n}",
+        cs = case_scope("case_record"),
+    );
+    let mut q = sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(sql)).bind(agency);
+    for s in &req.status {
+        q = q.bind(s);
+    }
+    for p in &req.province {
+        q = q.bind(p);
+    }
+    if let Some(a) = req.after {
+        q = q.bind(a);
+    }
+    let mut rows = q.bind(first + 1).fetch_all(&app.pool).await.map_err(fail)?;
+    let has_next = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    let nodes: Vec<CaseNodeOut> = rows
+        .iter()
+        .map(|c| CaseNodeOut {
+            id: c.id,
+            case_number: &c.case_number,
+            title: &c.title,
+            status: &c.status,
+            province: &c.province,
+            lead_agency: c.lead_agency.to_ascii_uppercase(),
+            opened_at: c.opened_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        })
+        .collect();
+    let end = rows.last().map(|c| c.id.to_string());
+    Ok(json_response(&json!({"data": {"cases": {
+        "nodes": nodes,
+        "pageInfo": {"endCursor": end, "hasNextPage": has_next},
+    }}})))
+}
+
+// ---------------------------------------------------------------------------------------------
+// W3: openCase and addParty (police), as captured in bench/results/sql/w3*-police.sql: the
+// writes and their WRITE event in one transaction (the chain appended inside it), then the
+// reload through the writer's scope; addParty's reload reads a person-level field, so its READ
+// event goes through the group commit.
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenCase {
+    case_number: String,
+    title: String,
+    province: String,
+}
+
+async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
+    let agency = "police";
+    let now = Utc::now().trunc_subsecs(6);
+    let id = Uuid::now_v7();
+    let mut txn = app.pool.begin().await.map_err(fail)?;
+    let dup = sqlx::query(
+        "SELECT \"case_record\".\"id\" FROM \"case_record\" WHERE \"case_record\".\"lead_agency\" = $1 AND \"case_record\".\"case_number\" = $2 LIMIT $3",
+    )
+    .bind(agency)
+    .bind(&req.case_number)
+    .bind(1i64)
+    .fetch_optional(&mut *txn)
+    .await
+    .map_err(fail)?;
+    if dup.is_some() {
+        return Err(bad("the case number is taken"));
+    }
+    sqlx::query(W3_INSERT_CASE)
+        .bind(id)
+        .bind(&req.case_number)
+        .bind(&req.title)
+        .bind(&req.province)
+        .bind(now)
+        .bind(agency)
+        .bind("floor")
+        .execute(&mut *txn)
+        .await
+        .map_err(fail)?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind("ctex_events")
+        .bind(format!("CaseUpdated:{id}"))
+        .execute(&mut *txn)
+        .await
+        .map_err(fail)?;
+    let event = Event {
+        operation: "openCase".into(),
+        entity_type: "Case",
+        entity_id: Some(id),
+        person_id: None,
+        fields: vec!["caseNumber", "legalBasis", "province", "title"],
+        action: "WRITE",
+    };
+    append(&mut txn, vec![(actor(agency), vec![event])])
+        .await
+        .map_err(fail)?;
+    txn.commit().await.map_err(fail)?;
+    let case = load_case(&app, agency, id)
+        .await?
+        .ok_or_else(|| fail("reload"))?;
+    Ok(json_response(&json!({"data": {"openCase": {
+        "id": case.id, "version": case.version, "status": case.status,
+    }}})))
+}
+
+/// A case by id through the agency's scope (the first statement of W1).
+async fn load_case(
+    app: &App,
+    agency: &str,
+    id: Uuid,
+) -> Result<Option<CaseRow>, (StatusCode, String)> {
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        case_scope("case_record")
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agency)
+        .bind(vec![id])
+        .fetch_optional(&app.pool)
+        .await
+        .map_err(fail)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddParty {
+    case_id: Uuid,
+    full_name: String,
+    phone: String,
+}
+
+async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
+    let agency = "police";
+    let Some(case) = load_case(&app, agency, req.case_id).await? else {
+        return Err(bad("no such case"));
+    };
+    let now = Utc::now().trunc_subsecs(6);
+    let mut txn = app.pool.begin().await.map_err(fail)?;
+    sqlx::query("UPDATE \"case_record\" SET \"version\" = \"version\" + $1, \"updated_at\" = $2 WHERE \"id\" = $3")
+        .bind(1i32)
+        .bind(now)
+        .bind(case.id)
+        .execute(&mut *txn)
+        .await
+        .map_err(fail)?;
+    let person: PersonRow = sqlx::query_as(W3_INSERT_PERSON)
+        .bind(Uuid::now_v7())
+        .bind(&req.full_name)
+        .bind(fold_name(&req.full_name))
+        .bind(&req.phone)
+        .bind(now)
+        .bind(agency)
+        .bind("floor")
+        .fetch_one(&mut *txn)
+        .await
+        .map_err(fail)?;
+    let party_id = Uuid::now_v7();
+    sqlx::query(W3_INSERT_PARTY)
+        .bind(party_id)
+        .bind(case.id)
+        .bind(person.id)
+        .bind(now)
+        .bind(agency)
+        .bind("floor")
+        .execute(&mut *txn)
+        .await
+        .map_err(fail)?;
+    let event = Event {
+        operation: "addParty".into(),
+        entity_type: "CaseParty",
+        entity_id: Some(party_id),
+        person_id: Some(person.id),
+        fields: vec![
+            "caseId",
+            "person",
+            "person.fullName",
+            "person.phone",
+            "role",
+        ],
+        action: "WRITE",
+    };
+    append(&mut txn, vec![(actor(agency), vec![event])])
+        .await
+        .map_err(fail)?;
+    txn.commit().await.map_err(fail)?;
+    // The reload: the case's parties, then the new party's person, through the scope.
+    let sql = format!(
+        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
+        facts = minor_fact("pe"),
+        cs = case_scope("pc"),
+        ps = person_scope("pe", agency),
+    );
+    let parties: Vec<PartyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agency)
+        .bind(vec![case.id])
+        .fetch_all(&app.pool)
+        .await
+        .map_err(fail)?;
+    let party = parties
+        .into_iter()
+        .find(|p| p.id == party_id)
+        .ok_or_else(|| fail("reload"))?;
+    let sql = format!(
+        "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        facts = minor_fact("person"),
+        ps = person_scope("person", agency),
+    );
+    let person: PersonRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(agency)
+        .bind(vec![party.person_id])
+        .fetch_one(&app.pool)
+        .await
+        .map_err(fail)?;
+    let body = json_response(&json!({"data": {"addParty": {
+        "id": party.id, "role": party.role,
+        "person": {"id": person.id, "fullName": person.full_name},
+    }}}));
+    let read = Event {
+        operation: "Party".into(),
+        entity_type: "Person",
+        entity_id: Some(person.id),
+        person_id: Some(person.id),
+        fields: vec!["fullName"],
+        action: "READ",
+    };
+    audit_reads(&app, actor(agency), vec![read]).await?;
+    Ok(body)
+}
+
+const W3_INSERT_CASE: &str = "INSERT INTO \"case_record\" (\"id\", \"case_number\", \"title\", \"status\", \"lead_agency\", \"province\", \"opened_at\", \"closed_at\", \"legal_basis\", \"transnational\", \"organized_group\", \"exploitation_forms\", \"recruitment_methods\", \"recruitment_platforms\", \"countries\", \"handling_code\", \"handling_restriction\", \"summary\", \"source_reliability\", \"information_accuracy\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, 'REPORTED', $6, $4, $5, NULL, 'ART_150', FALSE, FALSE, '[]', '[]', '[]', '[]', 'H0', NULL, NULL, NULL, NULL, 1, $5, $5, $6, $7)";
+
+const W3_INSERT_PERSON: &str = "INSERT INTO \"person\" (\"id\", \"full_name\", \"name_folded\", \"aliases\", \"date_of_birth\", \"sex\", \"ethnicity\", \"nationality\", \"national_id\", \"address\", \"phone\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, '[]', NULL, NULL, NULL, NULL, NULL, NULL, $4, 1, $5, $5, $6, $7) RETURNING \"id\", \"full_name\", \"name_folded\", \"aliases\", \"date_of_birth\", \"sex\", \"ethnicity\", \"nationality\", \"national_id\", \"address\", \"phone\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\", 0 AS \"ctex_facts\"";
+
+const W3_INSERT_PARTY: &str = "INSERT INTO \"case_party\" (\"id\", \"case_id\", \"person_id\", \"role\", \"suspect_role\", \"arrest_status\", \"identification\", \"received_at\", \"age_at_exploitation\", \"exploitation_details\", \"health_notes\", \"current_location\", \"consent_to_share\", \"protection_measures\", \"is_minor\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, 'VICTIM', NULL, NULL, 'RECEIVED', $4, NULL, NULL, NULL, NULL, FALSE, '[]', FALSE, 1, $4, $4, $5, $6)";
+
+/// Lower-case, accents off (a cheap stand-in for ctex's `fold_name`; same order of cost).
+fn fold_name(name: &str) -> String {
+    name.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// W4: identifierHits(kind, value) { reference holdingAgency contact }
+
+#[derive(Deserialize)]
+struct W4 {
+    kind: String,
+    normalized: String,
+    agency: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HitOut {
+    reference: Uuid,
+    holding_agency: String,
+    contact: String,
+}
+
+async fn w4(State(app): State<App>, Json(req): Json<W4>, audited: bool) -> Res {
+    let agency = agency_of(&req.agency)?;
+    let rows: Vec<IdentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {IDENT_COLS} FROM \"identifier\" WHERE \"identifier\".\"kind\" = $1 AND \"identifier\".\"normalized\" = $2 LIMIT $3"
+    )))
+    .bind(&req.kind)
+    .bind(&req.normalized)
+    .bind(200i64)
+    .fetch_all(&app.pool)
+    .await
+    .map_err(fail)?;
+    let holdings: BTreeSet<(Uuid, String)> = rows
+        .into_iter()
+        .map(|r| (r.person_id, r.created_by_agency))
+        .collect();
+    let contacts: HashMap<String, String> = sqlx::query(
+        "SELECT \"agency\".\"code\", \"agency\".\"name\", \"agency\".\"name_vi\", \"agency\".\"contact\" FROM \"agency\"",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .map_err(fail)?
+    .into_iter()
+    .map(|r| {
+        (
+            r.get::<String, _>("code"),
+            r.get::<Option<String>, _>("contact").unwrap_or_default(),
+        )
+    })
+    .collect();
+    let mut hits = Vec::new();
+    if !holdings.is_empty() {
+        let now = Utc::now().trunc_subsecs(6);
+        let mut sql = String::from(
+            "INSERT INTO \"hit_reference\" (\"id\", \"entity_type\", \"entity_id\", \"holder_agency\", \"issued_to\", \"created_at\") VALUES ",
+        );
+        for i in 0..holdings.len() {
+            let b = i * 6;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (person, holder) in &holdings {
+            let id = Uuid::now_v7();
+            q = q
+                .bind(id)
+                .bind("Person")
+                .bind(*person)
+                .bind(holder)
+                .bind(agency)
+                .bind(now);
+            hits.push(HitOut {
+                reference: id,
+                holding_agency: holder.to_ascii_uppercase(),
+                contact: contacts.get(holder).cloned().unwrap_or_default(),
+            });
+        }
+        q.execute(&app.pool).await.map_err(fail)?;
+    }
+    let body = json_response(&json!({"data": {"identifierHits": hits}}));
+    if audited {
+        let events = hits
+            .iter()
+            .map(|h| Event {
+                operation: "Hits".into(),
+                entity_type: "HitReference",
+                entity_id: Some(h.reference),
+                person_id: None,
+                fields: vec!["identifierHits"],
+                action: "READ",
+            })
+            .collect();
+        audit_reads(&app, actor(agency), events).await?;
+    }
+    Ok(body)
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs the benchmark (BENCHMARKS.md) after bench/setup.sh: starts ctex, the floor and PostGraphile
+# on 127.0.0.1 against the same database, runs every workload against each at each concurrency
+# with wrk (targets interleaved, so machine noise hits all alike), samples each server's RSS,
+# verifies the audit chain, and writes bench/results/results.jsonl. bench/report.py then makes
+# the tables and charts (run at the end).
+#
+#   bench/run.sh                                  # everything, about 20 minutes
+#   WORKLOADS="w1 w2" CONCURRENCY="8 32" DURATION=10 bench/run.sh
+#
+# Environment: PG, BENCH_DB (as setup.sh), WORKLOADS (default "w1 w2 w3 w4 net"),
+# W1_CONCURRENCY (default "1 4 8 16 32 64": W1 also finds 70 % of peak), CONCURRENCY (other
+# workloads, default "8 32 64"), NET_CONCURRENCY (default "1 8"), DURATION seconds per run
+# (default 10), WARMUP seconds (default 2), POOL database connections per server (default 16,
+# ctex's default), THREADS wrk threads (2), LABEL (names the run in the results, default
+# run-<UTC time>), OUT results file (default bench/results/results.jsonl; appended to),
+# CTEX_EXTRA_ENV (e.g. "CTEX_TOKEN_CACHE=off", passed to ctex only).
+#
+# ctex runs with its production defaults except the rate limits, which are lifted far above
+# what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
+# per agency, 30/min hit searches) most benchmark requests would be refused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+BENCH_DB=${BENCH_DB:-ctex_bench}
+URL="$PG/$BENCH_DB"
+WORK=bench/.work
+WORKLOADS=${WORKLOADS:-w1 w2 w3 w4 net}
+W1_CONCURRENCY=${W1_CONCURRENCY:-1 4 8 16 32 64}
+CONCURRENCY=${CONCURRENCY:-8 32 64}
+NET_CONCURRENCY=${NET_CONCURRENCY:-1 8}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+POOL=${POOL:-16}
+THREADS=${THREADS:-2}
+OUT=${OUT:-bench/results/results.jsonl}
+LABEL=${LABEL:-run-$(date -u +%Y%m%dT%H%M)}
+mkdir -p "$(dirname "$OUT")" "$WORK/logs"
+CTEX_PORT=39080; FLOOR_PORT=39181; PEER_PORT=39280
+
+pids=()
+stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+trap stop_all EXIT
+
+echo "machine: $(nproc) cores, $(uptime)" | tee "$WORK/logs/uptime-$LABEL.txt"
+LIFT="1000000/s,burst=1000000"
+# shellcheck disable=SC2086
+env CTEX_LOG=warn CTEX_DB_POOL="$POOL" CTEX_RATE_SUBJECT="$LIFT" CTEX_RATE_AGENCY="$LIFT" \
+  CTEX_RATE_HITS="$LIFT" ${CTEX_EXTRA_ENV:-} "$WORK/ctex" serve \
+  --bind "127.0.0.1:$CTEX_PORT" --database-url "$URL" --trust "$WORK/keys/trust.toml" \
+  > "$WORK/logs/ctex.log" 2>&1 &
+CTEX_PID=$!; pids+=("$CTEX_PID")
+"$WORK/ctex-floor" "127.0.0.1:$FLOOR_PORT" "$URL" "$POOL" > "$WORK/logs/floor.log" 2>&1 &
+FLOOR_PID=$!; pids+=("$FLOOR_PID")
+node bench/postgraphile/node_modules/postgraphile/cli.js --connection "$URL" --schema public \
+  --host 127.0.0.1 --port "$PEER_PORT" --disable-query-log --max-pool-size "$POOL" \
+  --disable-graphiql --disable-default-mutations > "$WORK/logs/peer.log" 2>&1 &
+PEER_PID=$!; pids+=("$PEER_PID")
+for port in $CTEX_PORT $FLOOR_PORT $PEER_PORT; do
+  for _ in $(seq 1 60); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
+done
+sleep 2
+
+port_of() { case "$1" in ctex) echo $CTEX_PORT;; floor|floor-noaudit) echo $FLOOR_PORT;; peer) echo $PEER_PORT;; esac; }
+pid_of() { case "$1" in ctex) echo $CTEX_PID;; floor|floor-noaudit) echo $FLOOR_PID;; peer) echo $PEER_PID;; esac; }
+targets_of() {
+  case "$1" in
+    w1) echo "ctex floor floor-noaudit peer";;
+    w2) echo "ctex floor peer";;
+    w3) echo "ctex floor";;
+    w4) echo "ctex floor floor-noaudit";;
+    net) echo "ctex";;
+  esac
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# The PostGraphile process tree's RSS (node is one process here).
+
+run_one() { # workload target concurrency
+  local w=$1 t=$2 c=$3 port pid json max=0 rss
+  port=$(port_of "$t"); pid=$(pid_of "$t")
+  local th=$THREADS; [ "$c" -lt "$th" ] && th=$c
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)  # before the run
+  wrk -t"$th" -c"$c" -d"${WARMUP}s" -s bench/wrk/workload.lua "http://127.0.0.1:$port" -- "$t" "$w" "$WORK/data" > /dev/null 2>&1 || true
+  ( while sleep 0.5; do rss_kb "$pid"; done ) > "$WORK/rss.txt" &
+  local sampler=$!
+  json=$(wrk -t"$th" -c"$c" -d"${DURATION}s" --timeout 10s -s bench/wrk/workload.lua \
+    "http://127.0.0.1:$port" -- "$t" "$w" "$WORK/data" 2> "$WORK/logs/wrk-$w-$t-$c.err" | grep '^{' | tail -1)
+  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+  max=$(sort -n "$WORK/rss.txt" | tail -1); max=${max:-0}
+  echo "{\"label\":\"$LABEL\",\"workload\":\"$w\",\"target\":\"$t\",\"connections\":$c,\"rss_kb\":$max,\"load1\":$load,\"at\":\"$(date -u +%FT%TZ)\",${json#\{}" | tee -a "$OUT"
+}
+
+for w in $WORKLOADS; do
+  case "$w" in w1) levels=$W1_CONCURRENCY;; net) levels=$NET_CONCURRENCY;; *) levels=$CONCURRENCY;; esac
+  for c in $levels; do
+    for t in $(targets_of "$w"); do run_one "$w" "$t" "$c"; done
+  done
+done
+
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+echo "{\"label\":\"$LABEL\",\"vmhwm_kb\":{\"ctex\":$(hwm $CTEX_PID),\"floor\":$(hwm $FLOOR_PID),\"peer\":$(hwm $PEER_PID)}}" \
+  | tee -a bench/results/peak-rss.jsonl
+stop_all; trap - EXIT
+wait 2>/dev/null || true
+echo "audit chain after $LABEL:" | tee -a bench/results/audit-verify.txt
+env CTEX_LOG=warn "$WORK/ctex" audit verify --database-url "$URL" 2>&1 | tee -a bench/results/audit-verify.txt
+if [ -x bench/.venv/bin/python ]; then bench/.venv/bin/python bench/report.py --label "$LABEL" --results "$OUT"; fi
