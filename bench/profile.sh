@@ -11,7 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-ctex_bench}
-URL="$PG/$BENCH_DB"
+# sslmode=disable: loopback, and see BENCHMARKS.md ("TLS") for what TLS costs ctex here.
+SSLMODE=${SSLMODE:-disable}
+URL="$PG/$BENCH_DB?sslmode=$SSLMODE"
 WORK=bench/.work
 CONN=${CONN:-32}
 DURATION=${DURATION:-10}

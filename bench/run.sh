@@ -14,7 +14,8 @@
 # (default 10), WARMUP seconds (default 2), POOL database connections per server (default 16,
 # ctex's default), THREADS wrk threads (2), LABEL (names the run in the results, default
 # run-<UTC time>), OUT results file (default bench/results/results.jsonl; appended to),
-# CTEX_EXTRA_ENV (e.g. "CTEX_TOKEN_CACHE=off", passed to ctex only).
+# CTEX_EXTRA_ENV (e.g. "CTEX_TOKEN_CACHE=off", passed to ctex only), SSLMODE (of every server's
+# database connection, default disable: all on one machine).
 #
 # ctex runs with its production defaults except the rate limits, which are lifted far above
 # what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
@@ -23,7 +24,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BENCH_DB=${BENCH_DB:-ctex_bench}
-URL="$PG/$BENCH_DB"
+# sslmode=disable: loopback, and see BENCHMARKS.md ("TLS") for what TLS costs ctex here.
+SSLMODE=${SSLMODE:-disable}
+URL="$PG/$BENCH_DB?sslmode=$SSLMODE"
 WORK=bench/.work
 WORKLOADS=${WORKLOADS:-w1 w2 w3 w4 net}
 W1_CONCURRENCY=${W1_CONCURRENCY:-1 4 8 16 32 64}

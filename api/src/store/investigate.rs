@@ -360,7 +360,8 @@ pub(crate) struct Suggestion {
 }
 
 /// Cases sharing a normalized identifier, a person, or a person of the same folded name and
-/// date of birth with `case` (set-based: three queries whatever the case size).
+/// date of birth with `case`, and not yet linked to it (set-based: a fixed number of queries
+/// whatever the case size).
 pub(crate) async fn suggestions(
     db: &impl ConnectionTrait,
     case_id: Uuid,
@@ -451,6 +452,21 @@ pub(crate) async fn suggestions(
         }
         if let Some(e) = matched_persons.get(&party.person_id) {
             evidence.extend(e.iter().cloned());
+        }
+    }
+    // Cases already linked to this one (either way) are no longer suggestions.
+    if !found.is_empty() {
+        let linked = case_link::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(case_link::Column::FromCase.eq(case_id))
+                    .add(case_link::Column::ToCase.eq(case_id)),
+            )
+            .all(db)
+            .await?;
+        for link in linked {
+            found.remove(&link.from_case);
+            found.remove(&link.to_case);
         }
     }
     let leads: HashMap<Uuid, String> = case::Entity::find()

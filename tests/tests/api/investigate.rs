@@ -111,6 +111,19 @@ both!(
             )
             .await;
         assert_eq!(code(&r), "CONFLICT");
+        // A linked case is no longer suggested, from either side; unlinked, it is again.
+        let suggested = |resp: &Value| -> Vec<Value> {
+            data(resp)["linkSuggestions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["case"]["id"].clone())
+                .collect()
+        };
+        let resp = app.gql(&police, q, json!({ "c": na })).await;
+        assert_eq!(suggested(&resp), vec![json!(lc)], "{resp}");
+        let resp = app.gql(&hanoi_police, q, json!({ "c": hn })).await;
+        assert!(!suggested(&resp).contains(&json!(na)), "{resp}");
         let r = app
             .gql(
                 &police,
@@ -119,6 +132,8 @@ both!(
             )
             .await;
         assert_eq!(data(&r)["unlinkCases"], link["id"]);
+        let resp = app.gql(&police, q, json!({ "c": na })).await;
+        assert_eq!(suggested(&resp).len(), 2, "{resp}");
     }
 );
 
