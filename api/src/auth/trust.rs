@@ -1269,6 +1269,8 @@ vEoU+OM27FAWTg7NsEw/hoNd8NupF7OnEUtjfKMlHTpuwBPGF+8V9aFeVDekRiX+\n\
         let jti = c["jti"].as_str().expect("jti").to_owned();
         let token = dev.sign(Agency::Police, &c);
         assert!(dev.store.verify(&token).is_ok(), "valid before revocation");
+        assert!(dev.store.verify(&token).is_ok());
+        assert_eq!(dev.store.cache_hits(), 1, "cached before revocation");
 
         let trust = keys::trust_file_path(dev.dir.path());
         let mut text = fs::read_to_string(&trust).expect("trust");
