@@ -46,7 +46,7 @@ pub(crate) async fn world(app: &TestApp) -> World {
     input["exploitationForms"] = json!(["FORCED_LABOUR"]);
     input["countries"] = json!(["KH"]);
     let case = open_case(app, &police, input).await;
-    let (_, victim) = add_party(app, &police, json!({ "caseId": case, "role": "VICTIM", "ageAtExploitation": 22, "consentToShare": true,
+    let (victim_party, victim) = add_party(app, &police, json!({ "caseId": case, "role": "VICTIM", "ageAtExploitation": 22, "consentToShare": true,
         "protectionMeasures": ["Giữ bí mật danh tính"],
         "person": { "fullName": "Nguyễn Thị Hoa", "dateOfBirth": "2003-04-05", "sex": "FEMALE", "ethnicity": "Kinh", "nationality": "VN", "nationalId": "040303000123", "address": "Nghĩa Đàn, Nghệ An", "phone": "0912 345 678" } })).await;
     let (_, suspect) = add_party(app, &police, json!({ "caseId": case, "role": "SUSPECT", "suspectRole": "RECRUITER", "arrestStatus": "ARRESTED",
@@ -117,6 +117,24 @@ pub(crate) async fn world(app: &TestApp) -> World {
             json!({ "i": { "id": referral, "version": 1 } }),
         )
         .await;
+    data(&r);
+    // Social services record the victim's account, health and whereabouts.
+    let r = app
+        .gql(
+            &police,
+            "query($c: ID!) { case(id: $c) { parties { id version } } }",
+            json!({ "c": case }),
+        )
+        .await;
+    let version = data(&r)["case"]["parties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["id"] == json!(victim_party))
+        .map(|p| p["version"].clone())
+        .expect("the victim's party");
+    let r = app.gql(&social, "mutation($i: UpdatePartyInput!) { updateParty(input: $i) { id } }", json!({ "i": { "id": victim_party, "version": version,
+        "exploitationDetails": "Bị ép làm việc 16 giờ mỗi ngày", "healthNotes": "Suy nhược", "currentLocation": "Cơ sở bảo trợ xã hội Nghệ An" } })).await;
     data(&r);
     let r = app.gql(&social, "mutation($i: AddSupportServiceInput!) { addSupportService(input: $i) { id } }", json!({ "i": { "personId": victim, "service": "SHELTER", "provider": "Trung tâm CTXH Nghệ An", "notes": "Ổn định" } })).await;
     data(&r);
