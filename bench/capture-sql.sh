@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Captures the SQL ctex runs for one request of each workload, as several agencies, with the
+# Captures the SQL ctex runs for one request of each workload (W1, W2, W3's openCase and addParty
+# as police, W4, network depth 3), as several agencies, with the
 # plan PostgreSQL executed for each statement (auto_explain with ANALYZE and BUFFERS, so the
 # real typed parameters): the evidence for the indexes of migration
 # m20261126_000007_performance (BENCHMARKS.md). Needs bench/setup.sh first. Turns on
@@ -7,7 +8,8 @@
 # connection is needed for that), and reads the server log at PGLOG (default
 # /var/log/postgresql/postgresql-15-main.log).
 #
-#   bench/capture-sql.sh     # writes bench/results/sql/<workload>-<agency>.sql and .plans.txt
+#   bench/capture-sql.sh     # writes bench/results/sql/<workload>-<agency>.sql, .plans.txt and
+#                            # .response.json (W3 writes a case and a party, audited)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
@@ -59,9 +61,9 @@ for w in w1 w2 w3open w3party w4 net; do
     curl -s "127.0.0.1:$PORT/graphql" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
       -H 'X-Access-Purpose: capture sql' -d "${BODY[$w]}" > "$OUTDIR/$w-$agency.response.json"
     sleep 1
+    # Every statement in order (parameters inlined), transaction control included.
     tail -n +"$((before + 1))" "$PGLOG" | grep -F "@$BENCH_DB " -A0 --no-group-separator | python3 bench/tools/pglog2sql.py \
       > "$OUTDIR/$w-$agency.sql" || true
-    # Every statement in order, transaction control included.
     # The plans: each "duration: ... plan:" entry with its continuation lines.
     tail -n +"$((before + 1))" "$PGLOG" | awk -v db="@$BENCH_DB " '
       /^[0-9]{4}-/ { keep = (index($0, db) > 0 && index($0, "plan:") > 0) }

@@ -15,7 +15,8 @@
 # ctex's default), THREADS wrk threads (2), LABEL (names the run in the results, default
 # run-<UTC time>), OUT results file (default bench/results/results.jsonl; appended to),
 # CTEX_EXTRA_ENV (e.g. "CTEX_TOKEN_CACHE=off", passed to ctex only), SSLMODE (of every server's
-# database connection, default disable: all on one machine).
+# database connection, default disable: all on one machine), TARGETS (only these of ctex, floor,
+# floor-noaudit, peer).
 #
 # ctex runs with its production defaults except the rate limits, which are lifted far above
 # what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
@@ -73,7 +74,7 @@ targets_of() {
     w3) echo "ctex floor";;
     w4) echo "ctex floor floor-noaudit";;
     net) echo "ctex";;
-  esac
+  esac | tr ' ' '\n' | { if [ -n "${TARGETS:-}" ]; then grep -xF -f <(tr ' ' '\n' <<< "$TARGETS"); else cat; fi; } | tr '\n' ' '
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The PostGraphile process tree's RSS (node is one process here).

@@ -21,7 +21,7 @@
 //!
 //! # Deterministic
 //! Every value derives from `(seed, table, row index)` through a small counter-based generator
-//! ([`Rng`]), and ids are UUIDv7 built from the row's creation time and that generator; dates
+//! (`Rng`), and ids are UUIDv7 built from the row's creation time and that generator; dates
 //! are anchored at [`END`], not at the day of loading. The same `--cases` and `--seed` give the
 //! same rows, byte for byte.
 //!

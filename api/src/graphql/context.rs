@@ -65,7 +65,13 @@ pub(crate) struct Loaders {
 impl Loaders {
     fn new(principal: &Arc<Principal>, db: &DatabaseConnection) -> Loaders {
         fn dl<T: async_graphql::dataloader::Loader<uuid::Uuid>>(loader: T) -> DataLoader<T> {
-            DataLoader::new(loader, tokio::spawn).max_batch_size(500)
+            // No delay: loaders live for one request, and the siblings of one level are all
+            // enqueued in the same poll, so waiting (async-graphql's default 1 ms, about 2 ms
+            // on tokio's timer) batches nothing more and adds it to every nested level
+            // (BENCHMARKS.md, W1 at one connection).
+            DataLoader::new(loader, tokio::spawn)
+                .delay(std::time::Duration::ZERO)
+                .max_batch_size(500)
         }
         let p = principal.clone();
         Loaders {
