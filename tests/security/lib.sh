@@ -2,7 +2,7 @@
 # on 127.0.0.1 with their own keys and database, and cleaning up what was started (by pid only).
 #
 # Variables:
-#   CTEX_BIN              the ctex binary (default: target/debug/ctex, built if missing)
+#   CTEX_BIN              the ctex binary (default: $CARGO_TARGET_DIR or target, debug/ctex; built if missing)
 #   CTEX_SECURITY_VENV    the venv (default: target/security-venv)
 #   CTEX_FUZZ_DATABASE_URL  a database for the servers (default: a SQLite file in a temp folder)
 
@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/tests/security"
 VENV="${CTEX_SECURITY_VENV:-$ROOT/target/security-venv}"
-CTEX_BIN="${CTEX_BIN:-$ROOT/target/debug/ctex}"
+CTEX_BIN="${CTEX_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/ctex}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ctex-security.XXXXXX")"
 STARTED=()
 
