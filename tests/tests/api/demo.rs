@@ -326,10 +326,34 @@ async fn the_broker_phone_links_provinces_and_agencies(app: &TestApp) {
             )
         })
         .collect();
+    // Cases already linked are no longer suggested: the phone connects the trial case to the
+    // other two either as a suggestion or as a link.
+    let resp = app
+        .gql(
+            &token(app, Agency::Police),
+            "query($c: ID!) { case(id: $c) { links { from { id province leadAgency } to { id province leadAgency } } } }",
+            json!({ "c": c2 }),
+        )
+        .await;
+    let mut connected = found;
+    for link in data(&resp)["case"]["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for end in [&link["from"], &link["to"]] {
+            if end["id"] != c2 {
+                connected.insert((
+                    end["province"].as_str().unwrap_or_default().into(),
+                    end["leadAgency"].as_str().unwrap_or_default().into(),
+                ));
+            }
+        }
+    }
     assert!(
-        found.contains(&("40".into(), "POLICE".into()))
-            && found.contains(&("44".into(), "BORDER_GUARD".into())),
-        "{suggestions:?}"
+        connected.contains(&("40".into(), "POLICE".into()))
+            && connected.contains(&("44".into(), "BORDER_GUARD".into())),
+        "{suggestions:?} {resp}"
     );
 }
 
