@@ -68,10 +68,10 @@ impl Loaders {
             // No delay: loaders live for one request, and the siblings of one level are all
             // enqueued in the same poll, so waiting (async-graphql's default 1 ms, about 2 ms
             // on tokio's timer) batches nothing more and adds it to every nested level
-            // (BENCHMARKS.md, W1 at one connection). async-graphql still sleeps for the zero
-            // delay, and tokio rounds a sleep up to its next 1 ms tick, so each level still
-            // waits up to 1 ms (seen with strace); removing that needs loaders that do not
-            // sleep.
+            // (BENCHMARKS.md, W1 at one connection). async-graphql still awaits its delay
+            // timer for a zero delay; with its `tokio-timer` feature that is a tokio sleep,
+            // which tokio rounds up to its next 1 ms tick, so the feature is left off: its
+            // fallback timer (async-io) is ready at once for a zero delay.
             DataLoader::new(loader, tokio::spawn)
                 .delay(std::time::Duration::ZERO)
                 .max_batch_size(500)
