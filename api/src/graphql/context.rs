@@ -65,15 +65,12 @@ pub(crate) struct Loaders {
 impl Loaders {
     fn new(principal: &Arc<Principal>, db: &DatabaseConnection) -> Loaders {
         fn dl<T: async_graphql::dataloader::Loader<uuid::Uuid>>(loader: T) -> DataLoader<T> {
-            // No delay: loaders live for one request, and the siblings of one level are all
-            // enqueued in the same poll, so waiting (async-graphql's default 1 ms, about 2 ms
-            // on tokio's timer) batches nothing more and adds it to every nested level
-            // (BENCHMARKS.md, W1 at one connection). async-graphql still awaits its delay
-            // timer for a zero delay; with its `tokio-timer` feature that is a tokio sleep,
-            // which tokio rounds up to its next 1 ms tick, so the feature is left off: its
-            // fallback timer (async-io) is ready at once for a zero delay.
+            // async-graphql's default delay (1 ms) stays: with no delay, a batch can start on
+            // the other worker thread before every sibling of a level has asked for its key,
+            // and a page of 50 cases then took 17 statements instead of 6 (seen in
+            // tests/tests/api/statements.rs). The wait costs about 1–2 ms per nested level at
+            // low concurrency (BENCHMARKS.md).
             DataLoader::new(loader, tokio::spawn)
-                .delay(std::time::Duration::ZERO)
                 .max_batch_size(500)
         }
         let p = principal.clone();
