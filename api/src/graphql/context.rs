@@ -70,8 +70,7 @@ impl Loaders {
             // and a page of 50 cases then took 17 statements instead of 6 (seen in
             // tests/tests/api/statements.rs). The wait costs about 1–2 ms per nested level at
             // low concurrency (BENCHMARKS.md).
-            DataLoader::new(loader, tokio::spawn)
-                .max_batch_size(500)
+            DataLoader::new(loader, tokio::spawn).max_batch_size(500)
         }
         let p = principal.clone();
         Loaders {
