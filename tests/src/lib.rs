@@ -355,6 +355,44 @@ impl TestApp {
         }
     }
 
+    /// POSTs a JSON `body` larger than the server's body limit over a raw socket: the headers
+    /// (declaring the whole length) and the first 64 KiB only, then reads the answer. The server
+    /// refuses such a body on its `Content-Length` and closes the connection; a client still
+    /// writing megabytes at that moment may see the connection reset before it reads the answer,
+    /// so the test speaks only as much as the refusal needs. Returns status and parsed body.
+    pub async fn post_oversized(&self, token: &str, body: &Value) -> (u16, Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = body.to_string();
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nX-Access-Purpose: integration test\r\n\
+             Content-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let mut socket = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        socket.write_all(head.as_bytes()).await.expect("send");
+        let prefix = &body.as_bytes()[..body.len().min(64 * 1024)];
+        socket.write_all(prefix).await.expect("send");
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut answer)).await;
+        let text = String::from_utf8_lossy(&answer).to_string();
+        let status = text
+            .strip_prefix("HTTP/1.1 ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP answer to an oversized body: {text:?}"));
+        let payload = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        assert_no_leak("oversized body", payload);
+        (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+    }
+
     /// A POST to `/graphql` with a bearer token (if any), a purpose, and `body` sent as is with
     /// `content_type`.
     pub fn raw_post(

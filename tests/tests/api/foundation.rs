@@ -321,8 +321,11 @@ both!(
         let mut huge = case_input("X-6", "01");
         huge["summary"] = json!("b".repeat(3 * 1024 * 1024));
         let (status, resp) = app
-        .post(Some(&police), None, &json!({ "query": "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }", "variables": { "i": huge } }))
-        .await;
+            .post_oversized(
+                &police,
+                &json!({ "query": "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }", "variables": { "i": huge } }),
+            )
+            .await;
         assert_eq!((status, code(&resp)), (413, "BAD_USER_INPUT".to_string()));
     }
 );
