@@ -19,6 +19,7 @@ pub(crate) mod care;
 pub(crate) mod case;
 pub(crate) mod common;
 pub(crate) mod context;
+pub(crate) mod documents;
 pub(crate) mod input;
 pub(crate) mod investigate;
 pub(crate) mod justice;

@@ -456,7 +456,8 @@ pub(crate) fn resolve_listed(state: &AppState, mut request: Request) -> Result<R
 }
 
 /// Checks a request's document against the limits before it is validated ([`armor::scan`] on
-/// the text, [`armor::check_document`] on the parsed document, kept for execution) and picks
+/// the text, [`armor::check_document`] on the parsed document, kept for execution; a text
+/// parsed before comes from the document cache) and picks
 /// the schema that runs it: the caller's contract schema for introspection, else the full one.
 pub(crate) fn prepare<'s>(
     state: &'s AppState,
@@ -466,6 +467,17 @@ pub(crate) fn prepare<'s>(
     let limits = &state.inner.config.limits;
     armor::scan(&request.query, limits)?;
     let variables = request.variables.clone();
+    let documents = &state.inner.documents;
+    match documents.get(&request.query) {
+        Some(doc) => request.set_parsed_query(doc),
+        None => {
+            let doc = request
+                .parsed_query()
+                .map_err(|e| ApiError::bad_input("query", e.message))?
+                .clone();
+            documents.insert(&request.query, doc);
+        }
+    }
     let doc = request
         .parsed_query()
         .map_err(|e| ApiError::bad_input("query", e.message))?;

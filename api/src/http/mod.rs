@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     pub(crate) limiters: Limiters,
     /// The persisted-operation allow-list, when `CTEX_ALLOWLIST` is set.
     pub(crate) allowlist: RwLock<Option<Arc<AllowList>>>,
+    /// Documents parsed before, by query text.
+    pub(crate) documents: crate::graphql::documents::DocumentCache,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
                 events,
                 limiters: Limiters::new(config.rates, config.agency_concurrency),
                 allowlist: RwLock::new(allowlist.map(Arc::new)),
+                documents: Default::default(),
                 db,
                 read_db,
                 schemas,

@@ -13,6 +13,7 @@
 pub(crate) mod audit;
 pub(crate) mod care;
 pub(crate) mod case;
+pub(crate) mod decode;
 pub(crate) mod history;
 pub(crate) mod idempotency;
 pub(crate) mod investigate;
@@ -36,6 +37,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use decode::RowModel;
 
 use crate::policy::scope::Scoped;
 use crate::policy::{RowFacts, scope::FACTS_COLUMN};
@@ -49,9 +51,13 @@ pub(crate) struct Faceted<M> {
     pub(crate) facts: RowFacts,
 }
 
-impl<M: FromQueryResult> FromQueryResult for Faceted<M> {
+impl<M: RowModel> FromQueryResult for Faceted<M> {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let row = M::from_query_result(res, pre)?;
+        let row = if pre.is_empty() {
+            M::from_row(res)?
+        } else {
+            M::from_query_result(res, pre)?
+        };
         let bits: i64 = res.try_get(pre, FACTS_COLUMN)?;
         Ok(Faceted {
             row,
@@ -66,7 +72,7 @@ pub(crate) fn scoped<E: EntityTrait>(
     scoped: Scoped,
 ) -> sea_orm::Selector<sea_orm::SelectModel<Faceted<E::Model>>>
 where
-    E::Model: FromQueryResult + Sized + Send + Sync,
+    E::Model: RowModel + Send + Sync,
 {
     use sea_orm::QuerySelect;
     select
@@ -85,7 +91,7 @@ pub(crate) async fn scoped_in<E: EntityTrait>(
     scoped: Scoped,
 ) -> ApiResult<Vec<Faceted<E::Model>>>
 where
-    E::Model: FromQueryResult + Sized + Send + Sync,
+    E::Model: RowModel + Send + Sync,
 {
     if ids.is_empty() {
         return Ok(Vec::new());

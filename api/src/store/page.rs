@@ -11,8 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Condition, Order, ValueType};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -154,7 +153,7 @@ pub(crate) async fn newest_first<E>(
 ) -> ApiResult<Page<Faceted<E::Model>>>
 where
     E: EntityTrait,
-    E::Model: FromQueryResult + Sized + Send + Sync,
+    E::Model: super::decode::RowModel + Send + Sync,
 {
     let count = count_fn(
         db,

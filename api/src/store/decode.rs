@@ -1,0 +1,194 @@
+//! Decoding rows into models: sea-orm's by-name decoding everywhere, and a positional decoder on
+//! PostgreSQL for the rows read by the page (BENCHMARKS.md, "Instructions per request").
+//!
+//! sea-orm decodes each column by name: a hash lookup of the name per column and row, and for a
+//! `NULL` in an `Option` column an error message formatted and thrown away. A page of 50 cases
+//! spent a quarter of ctex's instructions there. [`RowModel::from_row`] lets a model decode the
+//! row of its entity's `SELECT` by position instead; the positions are checked against the
+//! row's column names first, so a row of any other shape falls back to sea-orm's decoding and
+//! is never misread.
+
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::{Column as _, Row as _};
+use sea_orm::{DbErr, FromQueryResult, QueryResult};
+
+/// A model read through the policy's scoped queries ([`super::Faceted`]).
+pub(crate) trait RowModel: FromQueryResult + Sized {
+    /// Decodes the model from a row of `Entity::find()` (its columns first, in the entity's
+    /// column order, then any extra expressions). The default is sea-orm's decoding by name.
+    fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
+        Self::from_query_result(res, "")
+    }
+}
+
+macro_rules! by_name {
+    ($($model:path),* $(,)?) => {
+        $(impl RowModel for $model {})*
+    };
+}
+
+by_name!(
+    entities::case_event::Model,
+    entities::case_link::Model,
+    entities::disclosure_request::Model,
+    entities::indictment::Model,
+    entities::network::Model,
+    entities::network_member::Model,
+    entities::referral::Model,
+    entities::support_service::Model,
+    entities::tip::Model,
+    entities::verdict::Model,
+    entities::victim_flag::Model,
+);
+
+/// Whether `row` starts with exactly `names`, in order.
+fn starts_with_columns(row: &PgRow, names: &[&str]) -> bool {
+    let columns = row.columns();
+    columns.len() >= names.len()
+        && columns
+            .iter()
+            .zip(names)
+            .all(|(column, name)| column.name() == *name)
+}
+
+/// `positional!(module, [field, ...])`: [`RowModel`] for `module::Model` decoding by position on
+/// PostgreSQL. The fields are listed in the entity's column order, each named as its column,
+/// and the five bookkeeping columns every such entity ends with (`version`, `created_at`,
+/// `updated_at`, `created_by_agency`, `created_by_subject`) follow; a unit test holds the list
+/// equal to `module::Column`. The row's column names are checked against it before any value
+/// is read.
+macro_rules! positional {
+    ($module:ident, [$($field:ident),* $(,)?]) => {
+        positional!(@all $module, [$($field,)* version, created_at, updated_at, created_by_agency, created_by_subject]);
+    };
+    (@all $module:ident, [$($field:ident),* $(,)?]) => {
+        impl RowModel for entities::$module::Model {
+            fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
+                const COLUMNS: &[&str] = &[$(stringify!($field)),*];
+                match res.try_as_pg_row() {
+                    Some(row) if starts_with_columns(row, COLUMNS) => {
+                        let mut index = 0usize;
+                        let mut next = || {
+                            index += 1;
+                            index - 1
+                        };
+                        // Struct fields are evaluated in the order written: the column order.
+                        Ok(entities::$module::Model {
+                            $($field: row.try_get(next()).map_err(|e| DbErr::Type(e.to_string()))?,)*
+                        })
+                    }
+                    _ => Self::from_query_result(res, ""),
+                }
+            }
+        }
+
+        #[cfg(test)]
+        impl PositionalColumns for entities::$module::Model {
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+        }
+    };
+}
+
+/// The column list a positional decoder expects (for the unit test).
+#[cfg(test)]
+trait PositionalColumns {
+    const COLUMNS: &'static [&'static str];
+}
+
+positional!(
+    case,
+    [
+        id,
+        case_number,
+        title,
+        status,
+        lead_agency,
+        province,
+        opened_at,
+        closed_at,
+        legal_basis,
+        transnational,
+        organized_group,
+        exploitation_forms,
+        recruitment_methods,
+        recruitment_platforms,
+        countries,
+        handling_code,
+        handling_restriction,
+        summary,
+        source_reliability,
+        information_accuracy,
+    ]
+);
+
+positional!(
+    person,
+    [
+        id,
+        full_name,
+        name_folded,
+        aliases,
+        date_of_birth,
+        sex,
+        ethnicity,
+        nationality,
+        national_id,
+        address,
+        phone,
+    ]
+);
+
+positional!(
+    identifier,
+    [id, person_id, kind, value, normalized, platform, verified,]
+);
+
+positional!(
+    case_party,
+    [
+        id,
+        case_id,
+        person_id,
+        role,
+        suspect_role,
+        arrest_status,
+        identification,
+        received_at,
+        age_at_exploitation,
+        exploitation_details,
+        health_notes,
+        current_location,
+        consent_to_share,
+        protection_measures,
+        is_minor,
+    ]
+);
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{EntityTrait, IdenStatic, Iterable};
+
+    use super::*;
+
+    fn entity_columns<E: EntityTrait>() -> Vec<&'static str>
+    where
+        E::Column: IdenStatic,
+    {
+        E::Column::iter().map(|c| c.as_str()).collect()
+    }
+
+    #[test]
+    fn each_positional_decoder_lists_its_entitys_columns_in_order() {
+        use entities::{case, case_party, identifier, person};
+        assert_eq!(entity_columns::<case::Entity>(), case::Model::COLUMNS);
+        assert_eq!(entity_columns::<person::Entity>(), person::Model::COLUMNS);
+        assert_eq!(
+            entity_columns::<identifier::Entity>(),
+            identifier::Model::COLUMNS
+        );
+        assert_eq!(
+            entity_columns::<case_party::Entity>(),
+            case_party::Model::COLUMNS
+        );
+    }
+}
