@@ -689,6 +689,18 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// The server's `/metrics` page (Prometheus text).
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
     /// Starts `bin serve` over `db_url` and `trust` with the default settings.
     pub fn start(bin: impl AsRef<OsStr>, db_url: &str, trust: &Path) -> ServerProcess {
         ServerBuilder::new(bin, db_url, trust).start()
@@ -1238,4 +1250,14 @@ impl Subscriber {
             }
         }
     }
+}
+
+/// The sum of the samples of a Prometheus `metrics` page whose line starts with `series` (a
+/// metric name, or a name with its labels: `ctex_rows_decoded_total{path="name"}`).
+pub fn metric_sum(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(series))
+        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .sum()
 }

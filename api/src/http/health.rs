@@ -22,6 +22,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus metrics.
 pub(crate) async fn metrics() -> Response {
+    crate::store::decode::publish_metrics();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::telemetry::metrics_handle().render(),

@@ -8,6 +8,8 @@
 //! row's column names first, so a row of any other shape falls back to sea-orm's decoding and
 //! is never misread.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{Column as _, Row as _};
 use sea_orm::{DbErr, FromQueryResult, QueryResult};
@@ -41,6 +43,20 @@ by_name!(
     entities::victim_flag::Model,
 );
 
+/// Rows of the positionally decoded models read by position, and by name (SQLite, or a row of
+/// another shape).
+static BY_POSITION: AtomicU64 = AtomicU64::new(0);
+static BY_NAME: AtomicU64 = AtomicU64::new(0);
+
+/// Publishes the row counts as `ctex_rows_decoded_total{path="position"|"name"}` (called when
+/// `/metrics` is rendered, so decoding a row costs one relaxed atomic add).
+pub(crate) fn publish_metrics() {
+    metrics::counter!("ctex_rows_decoded_total", "path" => "position")
+        .absolute(BY_POSITION.load(Ordering::Relaxed));
+    metrics::counter!("ctex_rows_decoded_total", "path" => "name")
+        .absolute(BY_NAME.load(Ordering::Relaxed));
+}
+
 /// Whether `row` starts with exactly `names`, in order.
 fn starts_with_columns(row: &PgRow, names: &[&str]) -> bool {
     let columns = row.columns();
@@ -67,6 +83,7 @@ macro_rules! positional {
                 const COLUMNS: &[&str] = &[$(stringify!($field)),*];
                 match res.try_as_pg_row() {
                     Some(row) if starts_with_columns(row, COLUMNS) => {
+                        BY_POSITION.fetch_add(1, Ordering::Relaxed);
                         let mut index = 0usize;
                         let mut next = || {
                             index += 1;
@@ -77,7 +94,10 @@ macro_rules! positional {
                             $($field: row.try_get(next()).map_err(|e| DbErr::Type(e.to_string()))?,)*
                         })
                     }
-                    _ => Self::from_query_result(res, ""),
+                    _ => {
+                        BY_NAME.fetch_add(1, Ordering::Relaxed);
+                        Self::from_query_result(res, "")
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use ctex_tests::ctex::domain::Agency;
 use ctex_tests::{
-    Backend, ServerProcess, TestApp, TestEnv, add_party, both, case_input, code, data, open_case,
+    Backend, TestApp, TestEnv, add_party, both, case_input, code, data, metric_sum, open_case,
     postgres_or_skip, server_bin,
 };
 use sea_orm::{ConnectionTrait, Statement};
@@ -301,26 +301,6 @@ both!(
     }
 );
 
-fn sql_statements(metrics: &str) -> f64 {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with("ctex_sql_statements_total"))
-        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-        .sum()
-}
-
-async fn metrics(server: &ServerProcess) -> String {
-    server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
 /// In its own server process, so the statement counter counts this test's statements only.
 async fn network_expansion_is_bounded(backend: Backend) {
     let env = TestEnv::new(backend).await;
@@ -391,11 +371,11 @@ async fn network_expansion_is_bounded(backend: Backend) {
                 .expect("fixture insert");
         }
     }
-    let before = sql_statements(&metrics(&server).await);
+    let before = metric_sum(&server.metrics().await, "ctex_sql_statements_total");
     let resp = server
         .gql(&police, "query($c: ID!) { network(caseId: $c, depth: 4, limit: 500) { truncated nodes { index kind depth } edges { from to kind } } }", json!({ "c": case }))
         .await;
-    let after = sql_statements(&metrics(&server).await);
+    let after = metric_sum(&server.metrics().await, "ctex_sql_statements_total");
     let graph = &data(&resp)["network"];
     assert_eq!(graph["truncated"], true);
     assert_eq!(graph["nodes"].as_array().map(Vec::len), Some(500));

@@ -2,10 +2,12 @@
 //! do not grow with its size.
 //!
 //! Each test runs its own server process, so `ctex_sql_statements_total` on its `/metrics`
-//! counts this test's statements only.
+//! counts this test's statements only (and `ctex_rows_decoded_total` its rows).
 
 use ctex_tests::ctex::domain::Agency;
-use ctex_tests::{Backend, ServerProcess, TestEnv, case_input, data, postgres_or_skip, server_bin};
+use ctex_tests::{
+    Backend, ServerProcess, TestEnv, case_input, data, metric_sum, postgres_or_skip, server_bin,
+};
 use serde_json::{Value, json};
 
 /// A page of cases with everything person-level under it: parties, their persons and the
@@ -15,27 +17,9 @@ const PAGE: &str = "query($n: Int!) { cases(first: $n) { edges { node {
     parties { id role person { id fullName phone identifiers { kind value normalized } } }
 } } } }";
 
-/// The sum of the `ctex_sql_statements_total` samples of a `/metrics` page.
-fn sql_statements(metrics: &str) -> f64 {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with("ctex_sql_statements_total"))
-        .filter_map(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-        .sum()
-}
-
 /// The server's statement counter now.
 async fn counter(server: &ServerProcess) -> f64 {
-    let text = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics body");
-    sql_statements(&text)
+    metric_sum(&server.metrics().await, "ctex_sql_statements_total")
 }
 
 /// Runs `query` as `token`, failing on any error; returns the data.
@@ -128,6 +112,27 @@ async fn nested_pages_take_a_constant_number_of_statements(backend: Backend) {
         })
         .sum();
     assert_eq!(identifiers, 200);
+
+    // On PostgreSQL the page's rows (50 cases, 100 parties, 100 persons, 200 identifiers) are
+    // decoded by position, none by name; SQLite decodes by name.
+    let before = server.metrics().await;
+    run(&server, &police, PAGE, json!({ "n": 50 })).await;
+    let after = server.metrics().await;
+    let by = |path: &str| {
+        let series = format!("ctex_rows_decoded_total{{path=\"{path}\"}}");
+        metric_sum(&after, &series) - metric_sum(&before, &series)
+    };
+    let (position, name) = (by("position"), by("name"));
+    match backend {
+        Backend::Postgres => {
+            assert!(position >= 450.0, "rows decoded by position: {position}");
+            assert_eq!(name, 0.0, "rows decoded by name on PostgreSQL");
+        }
+        Backend::Sqlite => {
+            assert_eq!(position, 0.0, "SQLite rows decoded by position");
+            assert!(name >= 450.0, "rows decoded by name: {name}");
+        }
+    }
 
     // One statement per level (and the audit append), whatever the page size: ten times the
     // rows may not cost a single statement more. An N+1 anywhere would add at least 45.
