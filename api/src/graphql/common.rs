@@ -182,7 +182,7 @@ pub(crate) fn connection<T: Send + Sync + 'static>(
                     async_graphql::dynamic::FieldFuture::Value(Some(FieldValue::owned_any(
                         PageInfo {
                             has_next: page.has_next,
-                            end_cursor: page.edges.last().map(|e| e.cursor.clone()),
+                            end_cursor: page.edges.last().map(|e| e.cursor.encode()),
                         },
                     )))
                 },
@@ -213,7 +213,7 @@ pub(crate) fn connection<T: Send + Sync + 'static>(
                 "cursor",
                 TypeRef::named_nn(TypeRef::STRING),
                 "Pass as `after` to continue.",
-                |e| e.cursor.clone(),
+                |e| e.cursor.encode(),
             )
             .field(
                 "node",

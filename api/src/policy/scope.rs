@@ -59,7 +59,7 @@ fn exists(from: &str, alias: &str, cond: Condition) -> Condition {
     sub.expr(Expr::val(1))
         .from_as(Alias::new(from), Alias::new(alias))
         .cond_where(cond);
-    Expr::exists(sub.to_owned()).into_condition()
+    Expr::exists(sub).into_condition()
 }
 
 fn never() -> Condition {
@@ -115,9 +115,7 @@ fn case_qualifier(p: &Principal, q: Rows, t: &str) -> Condition {
                 .column(Alias::new("code"))
                 .from(Alias::new(PROVINCE))
                 .and_where(Expr::col(Alias::new("border")).eq(true));
-            col(t, "province")
-                .in_subquery(border.to_owned())
-                .into_condition()
+            col(t, "province").in_subquery(border).into_condition()
         }
         Rows::INDICTED => exists(
             INDICTMENT,
@@ -269,7 +267,7 @@ fn party_in_cases(person: &str, case_cond: impl Fn(&str) -> Condition) -> Condit
         )
         .and_where(col("sp", "person_id").equals((Alias::new(person), Alias::new("id"))))
         .cond_where(case_cond("sc"));
-    Expr::exists(sub.to_owned()).into_condition()
+    Expr::exists(sub).into_condition()
 }
 
 fn has_no_party(person: &str) -> Condition {
@@ -331,7 +329,7 @@ fn person_qualifier(p: &Principal, q: Rows, t: &str) -> Condition {
                 )
                 .and_where(col("di", "defendant_id").equals((Alias::new(t), Alias::new("id"))))
                 .cond_where(case_scope(p, "dc"));
-            Expr::exists(sub.to_owned()).into_condition()
+            Expr::exists(sub).into_condition()
         }
         Rows::OWN_FLAG => exists(
             FLAG,
@@ -704,5 +702,5 @@ pub fn visible_case_ids(p: &Principal) -> SelectStatement {
     sub.column((Alias::new("vc"), Alias::new("id")))
         .from_as(Alias::new(CASE), Alias::new("vc"))
         .cond_where(case_scope(p, "vc"));
-    sub.to_owned()
+    sub
 }

@@ -7,6 +7,8 @@
 //! networks, flags, referrals); lists with their own sort build their rows and finish with
 //! [`Page::from_rows`].
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Condition, Order, ValueType};
@@ -25,7 +27,7 @@ use crate::policy::scope::Scoped;
 pub(crate) struct Cursor {
     /// The sort the cursor belongs to (`CREATED`, `OPENED_AT` ...).
     #[serde(rename = "s")]
-    pub(crate) sort: String,
+    pub(crate) sort: Cow<'static, str>,
     /// The sort key of the row, as text (absent for `CREATED`, which sorts by id).
     #[serde(rename = "k", skip_serializing_if = "Option::is_none", default)]
     pub(crate) key: Option<String>,
@@ -83,7 +85,7 @@ impl<T> Page<T> {
             .into_iter()
             .map(|node| {
                 Ok(Edge {
-                    cursor: cursor(&node)?.encode(),
+                    cursor: cursor(&node)?,
                     node,
                 })
             })
@@ -114,8 +116,9 @@ impl<T> Page<T> {
 
 /// A row and its cursor.
 pub(crate) struct Edge<T> {
-    /// The opaque cursor of this row.
-    pub(crate) cursor: String,
+    /// The position of this row; encoded (into the opaque string) only when a client asks for
+    /// it, so a page whose edges' cursors nobody reads does not encode one per row.
+    pub(crate) cursor: Cursor,
     /// The row.
     pub(crate) node: T,
 }
@@ -171,7 +174,7 @@ where
         first,
         |node| {
             Ok(Cursor {
-                sort: sort.to_string(),
+                sort: sort.to_string().into(),
                 key: None,
                 id: <Uuid as ValueType>::try_from(node.row.get(id)).map_err(ApiError::internal)?,
             })
@@ -251,7 +254,7 @@ mod tests {
         assert!(page.has_next);
         let nodes: Vec<String> = page.edges.iter().map(|e| e.node.clone()).collect();
         assert_eq!(nodes, [ids[0].to_string(), ids[1].to_string()]);
-        let last = Cursor::decode(&page.edges[1].cursor, "CREATED", "after")?;
+        let last = Cursor::decode(&page.edges[1].cursor.encode(), "CREATED", "after")?;
         assert_eq!(last.id, ids[1]);
 
         let all = Page::from_rows(ids, 3, cursor, count)?;

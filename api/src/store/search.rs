@@ -61,8 +61,7 @@ pub(crate) async fn persons(
                 sort: "CREATED".into(),
                 key: None,
                 id: node.row.id,
-            }
-            .encode(),
+            },
             node,
         })
         .collect();
