@@ -25,14 +25,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGETS = ["ctex", "floor", "floor-noaudit", "peer"]
+TARGETS = ["ctex", "base", "floor", "floor-noaudit", "peer"]
 NAMES = {
     "ctex": "ctex",
+    "base": "ctex (CTEX_BASE build)",
     "floor": "floor (with audit)",
     "floor-noaudit": "floor (no audit)",
     "peer": "PostGraphile v4",
 }
-COLOURS = {"ctex": "tab:blue", "floor": "tab:green", "floor-noaudit": "tab:olive", "peer": "tab:red"}
+COLOURS = {"ctex": "tab:blue", "base": "tab:purple", "floor": "tab:green", "floor-noaudit": "tab:olive", "peer": "tab:red"}
 WORKLOADS = {
     "w1": "W1 case(id) with parties, persons, identifiers",
     "w2": "W2 cases(first: 50, province + status) page walk",
@@ -90,6 +91,8 @@ def main():
         head = ["conn."]
         for t in targets:
             head += [f"{t} req/s", f"{t} p50", f"{t} p99"]
+        if "base" in targets:
+            head.append("ctex/base")
         if "floor" in targets:
             head.append("ctex/floor")
         if "floor-noaudit" in targets:
@@ -109,7 +112,7 @@ def main():
                 rps = f"{r['rps']:,.0f}" + (f" ({err} err)" if err else "")
                 cells += [rps, f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}"]
             base = data.get((wl, "ctex", c), {}).get("rps")
-            for t in ("floor", "floor-noaudit", "peer"):
+            for t in ("base", "floor", "floor-noaudit", "peer"):
                 if t in targets:
                     cells.append(ratio(base, data.get((wl, t, c), {}).get("rps")))
             md.append("| " + " | ".join(cells) + " |")

@@ -16,7 +16,9 @@
 # run-<UTC time>), OUT results file (default bench/results/results.jsonl; appended to),
 # CTEX_EXTRA_ENV (e.g. "CTEX_TOKEN_CACHE=off", passed to ctex only), SSLMODE (of every server's
 # database connection, default disable: all on one machine), TARGETS (only these of ctex, floor,
-# floor-noaudit, peer).
+# floor-noaudit, peer, base), CTEX_BASE (a second ctex binary, e.g. a build of the previous
+# commit: run as target `base`, right after `ctex` at each level, with the same settings, so a
+# change is measured side by side in one run).
 #
 # ctex runs with its production defaults except the rate limits, which are lifted far above
 # what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
@@ -40,7 +42,7 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-bench/results/results.jsonl}
 LABEL=${LABEL:-run-$(date -u +%Y%m%dT%H%M)}
 mkdir -p "$(dirname "$OUT")" "$WORK/logs"
-CTEX_PORT=39080; FLOOR_PORT=39181; PEER_PORT=39280
+CTEX_PORT=39080; BASE_PORT=39081; FLOOR_PORT=39181; PEER_PORT=39280
 
 pids=()
 stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
@@ -48,25 +50,32 @@ trap stop_all EXIT
 
 echo "machine: $(nproc) cores, $(uptime)" | tee "$WORK/logs/uptime-$LABEL.txt"
 LIFT="1000000/s,burst=1000000"
-# shellcheck disable=SC2086
-env CTEX_LOG=warn CTEX_DB_POOL="$POOL" CTEX_RATE_SUBJECT="$LIFT" CTEX_RATE_AGENCY="$LIFT" \
-  CTEX_RATE_HITS="$LIFT" ${CTEX_EXTRA_ENV:-} "$WORK/ctex" serve \
-  --bind "127.0.0.1:$CTEX_PORT" --database-url "$URL" --trust "$WORK/keys/trust.toml" \
-  > "$WORK/logs/ctex.log" 2>&1 &
+start_ctex() { # binary port log
+  # shellcheck disable=SC2086
+  env CTEX_LOG=warn CTEX_DB_POOL="$POOL" CTEX_RATE_SUBJECT="$LIFT" CTEX_RATE_AGENCY="$LIFT" \
+    CTEX_RATE_HITS="$LIFT" ${CTEX_EXTRA_ENV:-} "$1" serve \
+    --bind "127.0.0.1:$2" --database-url "$URL" --trust "$WORK/keys/trust.toml" > "$3" 2>&1 &
+}
+start_ctex "$WORK/ctex" "$CTEX_PORT" "$WORK/logs/ctex.log"
 CTEX_PID=$!; pids+=("$CTEX_PID")
+BASE_PID=
+if [ -n "${CTEX_BASE:-}" ]; then
+  start_ctex "$CTEX_BASE" "$BASE_PORT" "$WORK/logs/base.log"
+  BASE_PID=$!; pids+=("$BASE_PID")
+fi
 "$WORK/ctex-floor" "127.0.0.1:$FLOOR_PORT" "$URL" "$POOL" > "$WORK/logs/floor.log" 2>&1 &
 FLOOR_PID=$!; pids+=("$FLOOR_PID")
 node bench/postgraphile/node_modules/postgraphile/cli.js --connection "$URL" --schema public \
   --host 127.0.0.1 --port "$PEER_PORT" --disable-query-log --max-pool-size "$POOL" \
   --disable-graphiql --disable-default-mutations > "$WORK/logs/peer.log" 2>&1 &
 PEER_PID=$!; pids+=("$PEER_PID")
-for port in $CTEX_PORT $FLOOR_PORT $PEER_PORT; do
+for port in $CTEX_PORT ${BASE_PID:+$BASE_PORT} $FLOOR_PORT $PEER_PORT; do
   for _ in $(seq 1 60); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
 done
 sleep 2
 
-port_of() { case "$1" in ctex) echo $CTEX_PORT;; floor|floor-noaudit) echo $FLOOR_PORT;; peer) echo $PEER_PORT;; esac; }
-pid_of() { case "$1" in ctex) echo $CTEX_PID;; floor|floor-noaudit) echo $FLOOR_PID;; peer) echo $PEER_PID;; esac; }
+port_of() { case "$1" in ctex) echo $CTEX_PORT;; base) echo $BASE_PORT;; floor|floor-noaudit) echo $FLOOR_PORT;; peer) echo $PEER_PORT;; esac; }
+pid_of() { case "$1" in ctex) echo $CTEX_PID;; base) echo $BASE_PID;; floor|floor-noaudit) echo $FLOOR_PID;; peer) echo $PEER_PID;; esac; }
 targets_of() {
   case "$1" in
     w1) echo "ctex floor floor-noaudit peer";;
@@ -74,7 +83,8 @@ targets_of() {
     w3) echo "ctex floor";;
     w4) echo "ctex floor floor-noaudit";;
     net) echo "ctex";;
-  esac | tr ' ' '\n' | { if [ -n "${TARGETS:-}" ]; then grep -xF -f <(tr ' ' '\n' <<< "$TARGETS"); else cat; fi; } | tr '\n' ' '
+  esac | { if [ -n "$BASE_PID" ]; then sed 's/^ctex\b/ctex base/'; else cat; fi; } \
+    | tr ' ' '\n' | { if [ -n "${TARGETS:-}" ]; then grep -xF -f <(tr ' ' '\n' <<< "$TARGETS"); else cat; fi; } | tr '\n' ' '
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The PostGraphile process tree's RSS (node is one process here).
@@ -84,11 +94,12 @@ run_one() { # workload target concurrency
   port=$(port_of "$t"); pid=$(pid_of "$t")
   local th=$THREADS; [ "$c" -lt "$th" ] && th=$c
   local load; load=$(cut -d' ' -f1 /proc/loadavg)  # before the run
-  wrk -t"$th" -c"$c" -d"${WARMUP}s" -s bench/wrk/workload.lua "http://127.0.0.1:$port" -- "$t" "$w" "$WORK/data" > /dev/null 2>&1 || true
+  local as=$t; [ "$t" = base ] && as=ctex  # the base speaks ctex's API
+  wrk -t"$th" -c"$c" -d"${WARMUP}s" -s bench/wrk/workload.lua "http://127.0.0.1:$port" -- "$as" "$w" "$WORK/data" > /dev/null 2>&1 || true
   ( while sleep 0.5; do rss_kb "$pid"; done ) > "$WORK/rss.txt" &
   local sampler=$!
   json=$(wrk -t"$th" -c"$c" -d"${DURATION}s" --timeout 10s -s bench/wrk/workload.lua \
-    "http://127.0.0.1:$port" -- "$t" "$w" "$WORK/data" 2> "$WORK/logs/wrk-$w-$t-$c.err" | grep '^{' | tail -1)
+    "http://127.0.0.1:$port" -- "$as" "$w" "$WORK/data" 2> "$WORK/logs/wrk-$w-$t-$c.err" | grep '^{' | tail -1)
   kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
   max=$(sort -n "$WORK/rss.txt" | tail -1); max=${max:-0}
   echo "{\"label\":\"$LABEL\",\"workload\":\"$w\",\"target\":\"$t\",\"connections\":$c,\"rss_kb\":$max,\"load1\":$load,\"at\":\"$(date -u +%FT%TZ)\",${json#\{}" | tee -a "$OUT"
@@ -102,7 +113,7 @@ for w in $WORKLOADS; do
 done
 
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-echo "{\"label\":\"$LABEL\",\"vmhwm_kb\":{\"ctex\":$(hwm $CTEX_PID),\"floor\":$(hwm $FLOOR_PID),\"peer\":$(hwm $PEER_PID)}}" \
+echo "{\"label\":\"$LABEL\",\"vmhwm_kb\":{\"ctex\":$(hwm $CTEX_PID),${BASE_PID:+\"base\":$(hwm "$BASE_PID"),}\"floor\":$(hwm $FLOOR_PID),\"peer\":$(hwm $PEER_PID)}}" \
   | tee -a bench/results/peak-rss.jsonl
 stop_all; trap - EXIT
 wait 2>/dev/null || true

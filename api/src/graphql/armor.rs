@@ -18,7 +18,7 @@
 //!
 //! This module never executes anything and never echoes a value of the query in an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::Variables;
 use async_graphql::parser::types::OperationType;
@@ -292,6 +292,8 @@ pub struct Shape {
     pub depth: usize,
     /// Its cost (fields weighted by list sizes).
     pub cost: u64,
+    /// Whether a query operation selects `_entities` at its root (through fragments too).
+    pub entities: bool,
 }
 
 /// Checks a parsed document against `limits`, with `registry` (the schema that will execute it)
@@ -341,6 +343,11 @@ pub fn check_document(
         let (intro, lists) =
             walker.introspection(&op.node.selection_set.node, false, 0, &mut intro_memo);
         shape.introspection |= intro;
+        if op.node.ty == OperationType::Query {
+            let mut seen = HashSet::new();
+            shape.entities |=
+                walker.selects_root_field(&op.node.selection_set.node, "_entities", &mut seen);
+        }
         if lists >= MAX_INTROSPECTION_LISTS {
             return Err(too_complex(
                 "the introspection query nests `fields`, `inputFields`, `interfaces` or \
@@ -529,6 +536,29 @@ impl<'a> Walker<'a> {
     /// Whether a selection set reaches `__schema`/`__type`, and the most introspection list
     /// fields nested on one path below it (`lists` already on the path; `inside` once below
     /// `__schema`/`__type`).
+    /// Whether `set` selects the field `name` itself, directly or through fragments (each named
+    /// fragment is looked at once: `seen`).
+    fn selects_root_field(
+        &self,
+        set: &'a SelectionSet,
+        name: &str,
+        seen: &mut HashSet<&'a Name>,
+    ) -> bool {
+        set.items.iter().any(|sel| match &sel.node {
+            Selection::Field(field) => field.node.name.node.as_str() == name,
+            Selection::InlineFragment(i) => {
+                self.selects_root_field(&i.node.selection_set.node, name, seen)
+            }
+            Selection::FragmentSpread(s) => {
+                let frag = &s.node.fragment_name.node;
+                seen.insert(frag)
+                    && self.doc.fragments.get(frag).is_some_and(|f| {
+                        self.selects_root_field(&f.node.selection_set.node, name, seen)
+                    })
+            }
+        })
+    }
+
     fn introspection(
         &self,
         set: &'a SelectionSet,
@@ -823,6 +853,25 @@ mod tests {
         let doc = async_graphql::parser::parse_query(q)
             .map_err(|e| ApiError::bad_input("query", e.to_string()))?;
         check_document(&doc, schema.registry(), &Variables::default(), &limits())
+    }
+
+    #[test]
+    fn entities_are_found_at_the_root_through_fragments() {
+        let entities = |q: &str| checked(q).map(|s| s.entities).ok();
+        let direct =
+            r#"{ _entities(representations: [{__typename: "Case", id: "x"}]) { __typename } }"#;
+        assert_eq!(entities(direct), Some(true));
+        let spread = r#"query { ...R } fragment R on Query { ... on Query { x: _entities(representations: []) { __typename } } }"#;
+        assert_eq!(entities(spread), Some(true), "through fragments, aliased");
+        assert_eq!(entities("{ me { agency } }"), Some(false));
+        assert_eq!(
+            entities("{ cases(first: 1) { nodes { id } } }"),
+            Some(false)
+        );
+        let twice = "query { ...A ...A } fragment A on Query { me { agency } }";
+        assert_eq!(entities(twice), Some(false));
+        let mutation = r#"mutation { ... on Mutation { __typename } }"#;
+        assert_eq!(entities(mutation), Some(false));
     }
 
     #[test]

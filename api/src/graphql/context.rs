@@ -1,5 +1,5 @@
 //! What a request carries through the resolvers: who calls, its request id, the databases, the
-//! per-request DataLoaders and the audit buffer.
+//! per-request batch loaders and the audit buffer.
 //!
 //! Built once per request by the HTTP layer from the authenticated [`Principal`] and inserted
 //! into the GraphQL request data. Resolvers read it through [`RequestCtx::of`]; they never read
@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
+use super::batch::Batcher;
 use super::loaders::{
     CaseById, EventsByCase, FlagsByCase, HistoryOf, IdentifiersByPerson, IndictmentsByCase,
     LinksByCase, MembersByNetwork, NetworkById, NetworkCaseLinks, PartiesByCase, PartiesByPerson,
@@ -41,36 +41,34 @@ pub(crate) struct RequestCtx {
     pub(crate) null_entities: std::sync::Mutex<std::collections::HashSet<(String, usize)>>,
 }
 
-/// The DataLoaders of one request; each applies the caller's scope to every batch.
+/// The batch loaders of one request; each applies the caller's scope to every batch.
 pub(crate) struct Loaders {
-    pub(crate) case: DataLoader<CaseById>,
-    pub(crate) person: DataLoader<PersonById>,
-    pub(crate) parties_by_case: DataLoader<PartiesByCase>,
-    pub(crate) parties_by_person: DataLoader<PartiesByPerson>,
-    pub(crate) identifiers: DataLoader<IdentifiersByPerson>,
-    pub(crate) indictments: DataLoader<IndictmentsByCase>,
-    pub(crate) verdicts: DataLoader<VerdictsByCase>,
-    pub(crate) history: DataLoader<HistoryOf>,
-    pub(crate) network: DataLoader<NetworkById>,
-    pub(crate) members: DataLoader<MembersByNetwork>,
-    pub(crate) cases_of_network: DataLoader<NetworkCaseLinks>,
-    pub(crate) networks_of_case: DataLoader<NetworkCaseLinks>,
-    pub(crate) support: DataLoader<SupportByPerson>,
-    pub(crate) events: DataLoader<EventsByCase>,
-    pub(crate) flags_of_case: DataLoader<FlagsByCase>,
-    pub(crate) referrals_of_case: DataLoader<ReferralsByCase>,
-    pub(crate) links: DataLoader<LinksByCase>,
+    pub(crate) case: Batcher<uuid::Uuid, CaseById>,
+    pub(crate) person: Batcher<uuid::Uuid, PersonById>,
+    pub(crate) parties_by_case: Batcher<uuid::Uuid, PartiesByCase>,
+    pub(crate) parties_by_person: Batcher<uuid::Uuid, PartiesByPerson>,
+    pub(crate) identifiers: Batcher<uuid::Uuid, IdentifiersByPerson>,
+    pub(crate) indictments: Batcher<uuid::Uuid, IndictmentsByCase>,
+    pub(crate) verdicts: Batcher<uuid::Uuid, VerdictsByCase>,
+    pub(crate) history: Batcher<uuid::Uuid, HistoryOf>,
+    pub(crate) network: Batcher<uuid::Uuid, NetworkById>,
+    pub(crate) members: Batcher<uuid::Uuid, MembersByNetwork>,
+    pub(crate) cases_of_network: Batcher<uuid::Uuid, NetworkCaseLinks>,
+    pub(crate) networks_of_case: Batcher<uuid::Uuid, NetworkCaseLinks>,
+    pub(crate) support: Batcher<uuid::Uuid, SupportByPerson>,
+    pub(crate) events: Batcher<uuid::Uuid, EventsByCase>,
+    pub(crate) flags_of_case: Batcher<uuid::Uuid, FlagsByCase>,
+    pub(crate) referrals_of_case: Batcher<uuid::Uuid, ReferralsByCase>,
+    pub(crate) links: Batcher<uuid::Uuid, LinksByCase>,
 }
 
 impl Loaders {
     fn new(principal: &Arc<Principal>, db: &DatabaseConnection) -> Loaders {
-        fn dl<T: async_graphql::dataloader::Loader<uuid::Uuid>>(loader: T) -> DataLoader<T> {
-            // async-graphql's default delay (1 ms) stays: with no delay, a batch can start on
-            // the other worker thread before every sibling of a level has asked for its key,
-            // and a page of 50 cases then took 17 statements instead of 6 (seen in
-            // tests/tests/api/statements.rs). The wait costs about 1–2 ms per nested level at
-            // low concurrency (BENCHMARKS.md).
-            DataLoader::new(loader, tokio::spawn).max_batch_size(500)
+        fn dl<T: async_graphql::dataloader::Loader<uuid::Uuid>>(
+            loader: T,
+        ) -> Batcher<uuid::Uuid, T> {
+            // A batch closes when the request has no more keys for it (`super::batch`).
+            Batcher::new(loader, 500)
         }
         let p = principal.clone();
         Loaders {

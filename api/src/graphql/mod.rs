@@ -9,12 +9,14 @@
 //!   schema, so it lists exactly the fields the agency may use.
 //!
 //! # Layout
-//! `model` (types as data, the field guard), `context` (per-request data), `loaders`
-//! (DataLoaders), `input` (argument parsing), `write` (the mutation transaction), `common`
-//! (scalars, directory, connections), and one module per domain: `case`, `person`.
+//! `model` (types as data, the field guard), `context` (per-request data), `loaders` (the
+//! batch loaders' queries), `batch` (batching without a timer), `input` (argument parsing),
+//! `write` (the mutation transaction), `common` (scalars, directory, connections), and one
+//! module per domain: `case`, `person`.
 
 pub mod armor;
 pub(crate) mod audit;
+pub(crate) mod batch;
 pub(crate) mod care;
 pub(crate) mod case;
 pub(crate) mod common;
@@ -109,8 +111,11 @@ impl Default for Limits {
 /// The full schema and each agency's contract schema.
 #[derive(Clone)]
 pub struct Schemas {
-    /// The full schema; every request executes here.
+    /// The full schema; every request executes here, except those selecting `_entities`.
     pub full: Schema,
+    /// The full schema with [`NullEntities`], for queries selecting `_entities`: the extension
+    /// wraps the resolution of every field, so the other requests run without it.
+    pub full_entities: Schema,
     /// Contract schemas for introspection, per agency.
     pub agencies: HashMap<Agency, Schema>,
 }
@@ -118,12 +123,29 @@ pub struct Schemas {
 impl Schemas {
     /// Builds all schemas.
     pub fn build(limits: Limits) -> anyhow::Result<Schemas> {
-        let full = build(Audience::Full, limits)?;
+        let full = build_with(Audience::Full, limits, false)?;
+        let full_entities = build(Audience::Full, limits)?;
         let mut agencies = HashMap::new();
         for agency in Agency::ALL {
             agencies.insert(agency, build(Audience::Agency(agency), limits)?);
         }
-        Ok(Schemas { full, agencies })
+        Ok(Schemas {
+            full,
+            full_entities,
+            agencies,
+        })
+    }
+
+    /// The schema that executes a document of `shape` for `agency`: the agency's contract
+    /// schema for introspection, else the full one (with [`NullEntities`] for `_entities`).
+    pub fn executing(&self, agency: Agency, shape: &armor::Shape) -> &Schema {
+        if shape.introspection {
+            self.for_agency(agency)
+        } else if shape.entities {
+            &self.full_entities
+        } else {
+            &self.full
+        }
     }
 
     /// The schema that answers introspection for `agency`.
@@ -382,8 +404,18 @@ fn scopes_directive(scopes: Vec<String>) -> async_graphql::dynamic::Directive {
     async_graphql::dynamic::Directive::new("requiresScopes").argument("scopes", value)
 }
 
-/// Builds the schema for `audience`.
+/// Builds the schema for `audience`, able to answer `_entities` with `null` items.
 pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
+    build_with(audience, limits, true)
+}
+
+/// Builds the schema for `audience`, with [`NullEntities`] when `null_entities` (without it, an
+/// `_entities` item that is not found fails the whole list).
+pub fn build_with(
+    audience: Audience,
+    limits: Limits,
+    null_entities: bool,
+) -> anyhow::Result<Schema> {
     let types = filter(model(), audience);
     let has = |n: &str| types.iter().any(|t| t.name() == n);
     let mutation = has("Mutation").then_some("Mutation");
@@ -396,8 +428,10 @@ pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives)
         .enable_federation()
-        .entity_resolver(entities)
-        .extension(NullEntities);
+        .entity_resolver(entities);
+    if null_entities {
+        builder = builder.extension(NullEntities);
+    }
     if !limits.suggestions {
         builder = builder.disable_suggestions();
     }

@@ -453,11 +453,11 @@ pub(crate) fn arg_default(
     }
 }
 
-/// A nested list field loaded through one of the request's DataLoaders (batched, scoped).
+/// A nested list field loaded through one of the request's batch loaders (batched, scoped).
 pub(crate) fn load_list<'a, L, V>(
     ctx: ResolverContext<'a>,
     key: uuid::Uuid,
-    pick: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+    pick: fn(&super::context::Loaders) -> &super::batch::Batcher<uuid::Uuid, L>,
 ) -> FieldFuture<'a>
 where
     L: async_graphql::dataloader::Loader<
@@ -482,12 +482,12 @@ where
     })
 }
 
-/// A nested object field loaded through one of the request's DataLoaders; `null` when the row is
+/// A nested object field loaded through one of the request's batch loaders; `null` when the row is
 /// outside the caller's scope.
 pub(crate) fn load_one<'a, L, V>(
     ctx: ResolverContext<'a>,
     key: Option<uuid::Uuid>,
-    pick: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+    pick: fn(&super::context::Loaders) -> &super::batch::Batcher<uuid::Uuid, L>,
 ) -> FieldFuture<'a>
 where
     L: async_graphql::dataloader::Loader<
@@ -510,13 +510,13 @@ where
     })
 }
 
-/// A list field of rows named by ids (loaded through a by-id DataLoader, out-of-scope ids
+/// A list field of rows named by ids (loaded through a by-id batch loader, out-of-scope ids
 /// dropped), where the ids themselves come from another loader.
 pub(crate) fn load_linked<'a, K, L, V>(
     ctx: ResolverContext<'a>,
     key: uuid::Uuid,
-    links: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<K>,
-    rows: fn(&super::context::Loaders) -> &async_graphql::dataloader::DataLoader<L>,
+    links: fn(&super::context::Loaders) -> &super::batch::Batcher<uuid::Uuid, K>,
+    rows: fn(&super::context::Loaders) -> &super::batch::Batcher<uuid::Uuid, L>,
 ) -> FieldFuture<'a>
 where
     K: async_graphql::dataloader::Loader<

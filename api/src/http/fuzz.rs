@@ -213,17 +213,27 @@ fn run(query: &str, variables: serde_json::Value) -> Vec<String> {
     };
     let limits = Limits::default();
     let mut request = Request::new(query).variables(async_graphql::Variables::from_json(variables));
+    let mut schema = &schemas.full;
     let refused = armor::scan(query, &limits).err().or_else(|| {
         let vars = request.variables.clone();
         match request.parsed_query() {
             Err(_) => None,
-            Ok(doc) => armor::check_document(doc, schemas.full.registry(), &vars, &limits).err(),
+            Ok(doc) => match armor::check_document(doc, schemas.full.registry(), &vars, &limits) {
+                Ok(shape) => {
+                    // As a request runs it, introspection aside (answered by a contract).
+                    if shape.entities {
+                        schema = &schemas.full_entities;
+                    }
+                    None
+                }
+                Err(err) => Some(err),
+            },
         }
     });
     if let Some(err) = refused {
         return vec![err.code().as_str().to_string()];
     }
-    let mut response = rt.block_on(schemas.full.execute(request));
+    let mut response = rt.block_on(schema.execute(request));
     classify(&mut response.errors, "fuzz");
     response
         .errors

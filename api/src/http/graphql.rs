@@ -27,6 +27,7 @@ use super::allowlist::{self, Named};
 use super::auth::{self, AuthFailure};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::graphql::batch::unbudgeted;
 use crate::graphql::{RequestCtx, armor};
 
 /// A GraphQL-shaped error response outside execution (auth, body, content type).
@@ -458,7 +459,7 @@ pub(crate) fn resolve_listed(state: &AppState, mut request: Request) -> Result<R
 /// Checks a request's document against the limits before it is validated ([`armor::scan`] on
 /// the text, [`armor::check_document`] on the parsed document, kept for execution; a text
 /// parsed before comes from the document cache) and picks
-/// the schema that runs it: the caller's contract schema for introspection, else the full one.
+/// the schema that runs it ([`crate::graphql::Schemas::executing`]).
 pub(crate) fn prepare<'s>(
     state: &'s AppState,
     principal: &Principal,
@@ -481,13 +482,9 @@ pub(crate) fn prepare<'s>(
     let doc = request
         .parsed_query()
         .map_err(|e| ApiError::bad_input("query", e.message))?;
-    let full = &state.inner.schemas.full;
-    let shape = armor::check_document(doc, full.registry(), &variables, limits)?;
-    Ok(if shape.introspection {
-        state.inner.schemas.for_agency(principal.agency)
-    } else {
-        full
-    })
+    let schemas = &state.inner.schemas;
+    let shape = armor::check_document(doc, schemas.full.registry(), &variables, limits)?;
+    Ok(schemas.executing(principal.agency, &shape))
 }
 
 /// A response carrying one error, for an operation refused before execution.
@@ -528,7 +525,8 @@ async fn execute(
                 .data(ctx.clone())
                 .data(state.inner.events.clone())
                 .data(state.inner.limiters.hits.clone());
-            let mut response = schema.execute(request).await;
+            // Outside tokio's budget, so that sibling fields join one batch (`graphql::batch`).
+            let mut response = unbudgeted(schema.execute(request)).await;
             if let Err(err) = crate::audit::flush_reads(&state.inner.audit, &ctx).await {
                 tracing::error!(request_id, error = %format!("{err:#}"), "audit write failed; response withheld");
                 response = Response::from_errors(vec![internal(request_id)]);

@@ -72,13 +72,15 @@ impl Executor for Connection {
             Ok(admitted) => admitted,
             Err(refused) => return *refused,
         };
-        let response = schema
-            .execute(
+        // Outside tokio's budget, so that sibling fields join one batch (`graphql::batch`).
+        let response = crate::graphql::batch::unbudgeted(
+            schema.execute(
                 request
                     .data(ctx.clone())
                     .data(self.state.inner.limiters.hits.clone()),
-            )
-            .await;
+            ),
+        )
+        .await;
         audited(&self.state, &ctx, response).await
     }
 

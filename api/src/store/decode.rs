@@ -7,11 +7,18 @@
 //! row of its entity's `SELECT` by position instead; the positions are checked against the
 //! row's column names first, so a row of any other shape falls back to sea-orm's decoding and
 //! is never misread.
+//!
+//! Column types are checked once per shape: the first row of a model is decoded with each
+//! column's declared type checked against its field (`NULL`s included, which sqlx's own check
+//! skips), and the column types are then remembered; a later row whose columns have exactly
+//! those types is decoded without checking them again. Any other row is checked afresh.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::sqlx::postgres::PgRow;
-use sea_orm::sqlx::{Column as _, Row as _};
+use sea_orm::sqlx::postgres::types::Oid;
+use sea_orm::sqlx::postgres::{PgRow, Postgres};
+use sea_orm::sqlx::{Column as _, Decode, Row as _, Type, TypeInfo as _};
 use sea_orm::{DbErr, FromQueryResult, QueryResult};
 
 /// A model read through the policy's scoped queries ([`super::Faceted`]).
@@ -67,12 +74,59 @@ fn starts_with_columns(row: &PgRow, names: &[&str]) -> bool {
             .all(|(column, name)| column.name() == *name)
 }
 
+/// Decodes column `index` of `row` as `T`, first checking the column's declared type against
+/// `T` (also when the value is `NULL`).
+fn get_checked<'r, T>(row: &'r PgRow, index: usize) -> Result<T, DbErr>
+where
+    T: Decode<'r, Postgres> + Type<Postgres>,
+{
+    let column = row
+        .columns()
+        .get(index)
+        .ok_or_else(|| DbErr::Type(format!("no column {index}")))?;
+    if !T::compatible(column.type_info()) {
+        return Err(DbErr::Type(format!(
+            "column `{}` has type {}, which does not decode as {}",
+            column.name(),
+            column.type_info().name(),
+            std::any::type_name::<T>()
+        )));
+    }
+    get_unchecked(row, index)
+}
+
+/// Decodes column `index` of `row` as `T`, its type already checked for this shape of row.
+fn get_unchecked<'r, T>(row: &'r PgRow, index: usize) -> Result<T, DbErr>
+where
+    T: Decode<'r, Postgres>,
+{
+    row.try_get_unchecked(index)
+        .map_err(|e| DbErr::Type(e.to_string()))
+}
+
+/// The types of the first `n` columns of `row` (`None` if one has no oid).
+fn column_types(row: &PgRow, n: usize) -> Option<Vec<Oid>> {
+    row.columns()
+        .iter()
+        .take(n)
+        .map(|c| c.type_info().oid())
+        .collect()
+}
+
+/// Whether the first columns of `row` have exactly the types `checked`.
+fn has_types(row: &PgRow, checked: &[Oid]) -> bool {
+    row.columns()
+        .iter()
+        .zip(checked)
+        .all(|(c, oid)| c.type_info().oid() == Some(*oid))
+}
+
 /// `positional!(module, [field, ...])`: [`RowModel`] for `module::Model` decoding by position on
 /// PostgreSQL. The fields are listed in the entity's column order, each named as its column,
 /// and the five bookkeeping columns every such entity ends with (`version`, `created_at`,
 /// `updated_at`, `created_by_agency`, `created_by_subject`) follow; a unit test holds the list
 /// equal to `module::Column`. The row's column names are checked against it before any value
-/// is read.
+/// is read, and its column types once per shape (see the module documentation).
 macro_rules! positional {
     ($module:ident, [$($field:ident),* $(,)?]) => {
         positional!(@all $module, [$($field,)* version, created_at, updated_at, created_by_agency, created_by_subject]);
@@ -83,16 +137,27 @@ macro_rules! positional {
                 const COLUMNS: &[&str] = &[$(stringify!($field)),*];
                 match res.try_as_pg_row() {
                     Some(row) if starts_with_columns(row, COLUMNS) => {
+                        /// The column types of a row already decoded with its types checked.
+                        static CHECKED: OnceLock<Vec<Oid>> = OnceLock::new();
                         BY_POSITION.fetch_add(1, Ordering::Relaxed);
                         let mut index = 0usize;
                         let mut next = || {
                             index += 1;
                             index - 1
                         };
-                        // Struct fields are evaluated in the order written: the column order.
-                        Ok(entities::$module::Model {
-                            $($field: row.try_get(next()).map_err(|e| DbErr::Type(e.to_string()))?,)*
-                        })
+                        if CHECKED.get().is_some_and(|checked| has_types(row, checked)) {
+                            // Struct fields are evaluated in the order written: the column order.
+                            return Ok(entities::$module::Model {
+                                $($field: get_unchecked(row, next())?,)*
+                            });
+                        }
+                        let model = entities::$module::Model {
+                            $($field: get_checked(row, next())?,)*
+                        };
+                        if let Some(types) = column_types(row, COLUMNS.len()) {
+                            let _ = CHECKED.set(types);
+                        }
+                        Ok(model)
                     }
                     _ => {
                         BY_NAME.fetch_add(1, Ordering::Relaxed);

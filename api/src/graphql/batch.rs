@@ -1,0 +1,388 @@
+//! Request-scoped key batching without a timer: the loaders of one request ([`Batcher`]).
+//!
+//! async-graphql's `DataLoader` waits a fixed delay (1 ms by default) for a batch to fill. With
+//! no delay, a batch could start on the other worker thread before every sibling of a level had
+//! asked for its key (a page of 50 cases then took 17 statements instead of 6); with the delay,
+//! every nested level of every request waited 1–2 ms, which halved throughput at low concurrency
+//! (BENCHMARKS.md, "Batching without a timer").
+//!
+//! A [`Batcher`] instead closes a batch when the request has nothing more to add: the first
+//! load of a batch (its opener) yields to the executor and closes the batch as soon as one whole
+//! poll of the request's futures added no key. Siblings of a level resolve in the same task
+//! (async-graphql joins them), so by then each has joined. The other members wait until the
+//! batch is closed; whoever comes first then runs the load, once, and all share its result.
+//!
+//! Requests run their operation through [`unbudgeted`]: tokio's cooperative budget would
+//! otherwise make some siblings return `Pending` before asking for their key within a poll, and
+//! a batch could close early and split (a 100-key level was seen loading as 99 + 1).
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_graphql::dataloader::Loader;
+use tokio::sync::OnceCell;
+
+/// Runs `fut` outside tokio's cooperative budget (see the module documentation). The execution
+/// of one operation is bounded by the query limits (depth, cost, page sizes), not by the budget.
+pub(crate) fn unbudgeted<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    tokio::task::unconstrained(fut)
+}
+
+/// The shared outcome of one batch.
+type Outcome<K, L> = Result<Arc<HashMap<K, <L as Loader<K>>::Value>>, <L as Loader<K>>::Error>;
+
+/// The keys of one batch.
+struct Keys<K> {
+    order: Vec<K>,
+    seen: HashSet<K>,
+    closed: bool,
+}
+
+/// One batch: its keys while open, then its loaded result.
+struct Batch<K, L: Loader<K>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    keys: Mutex<Keys<K>>,
+    result: OnceCell<Outcome<K, L>>,
+}
+
+impl<K, L> Batch<K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    fn new() -> Arc<Self> {
+        Arc::new(Batch {
+            keys: Mutex::new(Keys {
+                order: Vec::new(),
+                seen: HashSet::new(),
+                closed: false,
+            }),
+            result: OnceCell::new(),
+        })
+    }
+
+    fn keys(&self) -> MutexGuard<'_, Keys<K>> {
+        // A panic while the lock is held cannot leave the keys half-written (each change is
+        // one push or one flag), so a poisoned lock is used as it is.
+        self.keys.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The number of keys, or `None` once closed.
+    fn open_len(&self) -> Option<usize> {
+        let keys = self.keys();
+        (!keys.closed).then_some(keys.order.len())
+    }
+}
+
+/// A batching loader of one request: keys asked for while a batch is open load together, at
+/// most `max` per batch, in one call of the [`Loader`]. Unlike async-graphql's `DataLoader` it
+/// keeps no cache between batches (a request asks for a key again only at another level).
+pub(crate) struct Batcher<K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    loader: L,
+    max: usize,
+    open: Mutex<Option<Arc<Batch<K, L>>>>,
+}
+
+/// Closes a batch when its opener finishes waiting, or is dropped while waiting (a cancelled
+/// request), so that the other members never wait for an opener that is gone.
+struct CloseOnDrop<'a, K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    batcher: &'a Batcher<K, L>,
+    batch: &'a Arc<Batch<K, L>>,
+}
+
+impl<K, L> Drop for CloseOnDrop<'_, K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    fn drop(&mut self) {
+        self.batcher.close(self.batch);
+    }
+}
+
+impl<K, L> Batcher<K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    /// A batcher calling `loader` with at most `max` keys at a time.
+    pub(crate) fn new(loader: L, max: usize) -> Self {
+        Batcher {
+            loader,
+            max: max.max(1),
+            open: Mutex::new(None),
+        }
+    }
+
+    fn open(&self) -> MutexGuard<'_, Option<Arc<Batch<K, L>>>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Loads one key: its value, or `None` when the loader returned none for it.
+    pub(crate) async fn load_one(&self, key: K) -> Result<Option<L::Value>, L::Error> {
+        let mut found = self.load_many(std::iter::once(key.clone())).await?;
+        Ok(found.remove(&key))
+    }
+
+    /// Loads several keys: the values the loader returned for them.
+    pub(crate) async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<HashMap<K, L::Value>, L::Error> {
+        let mut wanted = Vec::new();
+        let mut distinct = HashSet::new();
+        for key in keys {
+            if distinct.insert(key.clone()) {
+                wanted.push(key);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let joined = self.enqueue(&wanted);
+        let mut out = HashMap::with_capacity(wanted.len());
+        for (batch, opener) in joined {
+            let loaded = self.settle(&batch, opener).await?;
+            for key in &wanted {
+                if let Some(value) = loaded.get(key) {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds `keys` to the open batch (opening new ones as batches fill): the batches they are
+    /// in, each with whether this call opened it.
+    fn enqueue(&self, keys: &[K]) -> Vec<(Arc<Batch<K, L>>, bool)> {
+        let mut joined: Vec<(Arc<Batch<K, L>>, bool)> = Vec::new();
+        let mut open = self.open();
+        for key in keys {
+            let mut opener = false;
+            let batch = loop {
+                match open.as_ref() {
+                    Some(batch) => {
+                        let mut state = batch.keys();
+                        if state.seen.contains(key) {
+                            break batch.clone();
+                        }
+                        if !state.closed && state.order.len() < self.max {
+                            state.seen.insert(key.clone());
+                            state.order.push(key.clone());
+                            break batch.clone();
+                        }
+                        // Full: it loads as it is; the key opens the next batch.
+                        state.closed = true;
+                        drop(state);
+                        *open = None;
+                    }
+                    None => {
+                        *open = Some(Batch::new());
+                        opener = true;
+                    }
+                }
+            };
+            match joined.iter_mut().find(|(b, _)| Arc::ptr_eq(b, &batch)) {
+                Some((_, o)) => *o |= opener,
+                None => joined.push((batch, opener)),
+            }
+        }
+        joined
+    }
+
+    /// Closes `batch`: no key joins it any more.
+    fn close(&self, batch: &Arc<Batch<K, L>>) {
+        let mut open = self.open();
+        batch.keys().closed = true;
+        if open.as_ref().is_some_and(|b| Arc::ptr_eq(b, batch)) {
+            *open = None;
+        }
+    }
+
+    /// Waits until `batch` is closed (closing it, for its opener, once a whole poll added no
+    /// key), then loads it or waits for the load under way.
+    async fn settle(&self, batch: &Arc<Batch<K, L>>, opener: bool) -> Outcome<K, L> {
+        if opener {
+            let _close = CloseOnDrop {
+                batcher: self,
+                batch,
+            };
+            let mut before = batch.open_len();
+            while before.is_some() {
+                tokio::task::yield_now().await;
+                let now = batch.open_len();
+                if now == before {
+                    break;
+                }
+                before = now;
+            }
+        } else {
+            while batch.open_len().is_some() {
+                tokio::task::yield_now().await;
+            }
+        }
+        batch
+            .result
+            .get_or_init(|| async {
+                let keys = batch.keys().order.clone();
+                self.loader.load(&keys).await.map(Arc::new)
+            })
+            .await
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::future::join_all;
+
+    use super::*;
+
+    /// Answers each key with its double, recording the size of every call.
+    #[derive(Clone, Default)]
+    struct Doubles {
+        calls: Arc<Mutex<Vec<usize>>>,
+        fail: bool,
+    }
+
+    impl Loader<u32> for Doubles {
+        type Value = u32;
+        type Error = Arc<String>;
+
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, Self::Error> {
+            self.calls.lock().expect("lock").push(keys.len());
+            tokio::task::yield_now().await;
+            if self.fail {
+                return Err(Arc::new("the database is gone".into()));
+            }
+            Ok(keys
+                .iter()
+                .filter(|k| **k != 13)
+                .map(|k| (*k, k * 2))
+                .collect())
+        }
+    }
+
+    fn calls(loader: &Doubles) -> Vec<usize> {
+        loader.calls.lock().expect("lock").clone()
+    }
+
+    async fn siblings(batcher: &Batcher<u32, Doubles>, n: u32) -> Vec<Option<u32>> {
+        join_all((0..n).map(|k| async move { batcher.load_one(k).await.expect("loads") })).await
+    }
+
+    #[test]
+    fn siblings_share_one_batch_on_a_worker_thread() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("runtime");
+        let loader = Doubles::default();
+        let batcher = Arc::new(Batcher::new(loader.clone(), 500));
+        let b = batcher.clone();
+        let got = rt
+            .block_on(rt.spawn(unbudgeted(async move { siblings(&b, 400).await })))
+            .expect("joins");
+        assert_eq!(calls(&loader), vec![400]);
+        assert_eq!(got[3], Some(6));
+        assert_eq!(got[13], None, "a key the loader does not return is None");
+    }
+
+    #[test]
+    fn siblings_share_one_batch_under_block_on() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let got = rt.block_on(unbudgeted(siblings(&batcher, 400)));
+        assert_eq!(calls(&loader), vec![400]);
+        assert_eq!(got.iter().flatten().count(), 399);
+    }
+
+    #[tokio::test]
+    async fn nested_levels_load_in_separate_batches() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let b = &batcher;
+        let got = join_all((0..10u32).map(|k| async move {
+            let parent = b.load_one(k).await.expect("loads").expect("found");
+            // The child level asks only after its parent's batch has loaded.
+            b.load_one(parent + 100)
+                .await
+                .expect("loads")
+                .expect("found")
+        }))
+        .await;
+        assert_eq!(calls(&loader), vec![10, 10]);
+        assert_eq!(got[1], (2 + 100) * 2);
+    }
+
+    #[tokio::test]
+    async fn batches_are_bounded() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 7);
+        siblings(&batcher, 20).await;
+        let mut sizes = calls(&loader);
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![6, 7, 7]);
+        // One call with more keys than a batch holds spans batches and gets every value.
+        let many = batcher.load_many(100..120).await.expect("loads");
+        assert_eq!(many.len(), 20);
+        assert_eq!(many[&119], 238);
+    }
+
+    #[tokio::test]
+    async fn an_error_is_shared_by_the_batch_and_loaded_once() {
+        let loader = Doubles {
+            fail: true,
+            ..Doubles::default()
+        };
+        let batcher = Batcher::new(loader.clone(), 500);
+        let b = &batcher;
+        let got = join_all((0..5u32).map(|k| async move { b.load_one(k).await })).await;
+        assert_eq!(calls(&loader), vec![5]);
+        assert!(
+            got.iter()
+                .all(|r| r.as_ref().is_err_and(|e| e.contains("gone")))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_opener_does_not_strand_the_batch() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let mut opener = Box::pin(batcher.load_one(1));
+        // One poll: the opener opens the batch and yields; then its request is cancelled.
+        assert!(futures::poll!(opener.as_mut()).is_pending());
+        drop(opener);
+        // The batch was closed with it: a later key opens a new batch and loads.
+        assert_eq!(batcher.load_one(2).await.expect("loads"), Some(4));
+        assert_eq!(calls(&loader), vec![1]);
+    }
+
+    #[tokio::test]
+    async fn a_member_whose_opener_is_dropped_still_loads() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let mut opener = Box::pin(batcher.load_one(1));
+        assert!(futures::poll!(opener.as_mut()).is_pending());
+        let mut member = Box::pin(batcher.load_one(2));
+        assert!(futures::poll!(member.as_mut()).is_pending());
+        drop(opener);
+        assert_eq!(member.await.expect("loads"), Some(4));
+        assert_eq!(calls(&loader), vec![2], "the batch held both keys");
+    }
+}
