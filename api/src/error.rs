@@ -195,8 +195,8 @@ impl From<sea_orm::TransactionError<ApiError>> for ApiError {
 }
 
 impl From<std::sync::Arc<ApiError>> for ApiError {
-    /// Rebuilds an error shared between DataLoader waiters (internal sources are flattened to
-    /// their text, which is logged, never shown).
+    /// Rebuilds an error shared between the waiters of a loader batch (internal sources are
+    /// flattened to their text, which is logged, never shown).
     fn from(err: std::sync::Arc<ApiError>) -> Self {
         match &*err {
             ApiError::Unauthenticated => ApiError::Unauthenticated,

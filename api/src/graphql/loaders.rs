@@ -1,5 +1,6 @@
-//! DataLoaders: nested lists and references load in one scoped query per batch, never one per
-//! parent row (no N+1).
+//! The loaders' queries: nested lists and references load in one scoped query per batch, never
+//! one per parent row (no N+1). They implement async-graphql's `Loader`; `super::batch` gathers
+//! the keys of a batch.
 //!
 //! Each loader belongs to one request and carries its principal, so every batch applies the
 //! caller's row scope; a key out of scope is simply absent from the result.
