@@ -113,7 +113,7 @@ impl Default for Limits {
 pub struct Schemas {
     /// The full schema; every request executes here, except those selecting `_entities`.
     pub full: Schema,
-    /// The full schema with [`NullEntities`], for queries selecting `_entities`: the extension
+    /// The full schema with `NullEntities`, for queries selecting `_entities`: the extension
     /// wraps the resolution of every field, so the other requests run without it.
     pub full_entities: Schema,
     /// Contract schemas for introspection, per agency.
@@ -137,7 +137,7 @@ impl Schemas {
     }
 
     /// The schema that executes a document of `shape` for `agency`: the agency's contract
-    /// schema for introspection, else the full one (with [`NullEntities`] for `_entities`).
+    /// schema for introspection, else the full one (with `NullEntities` for `_entities`).
     pub fn executing(&self, agency: Agency, shape: &armor::Shape) -> &Schema {
         if shape.introspection {
             self.for_agency(agency)
@@ -409,7 +409,7 @@ pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
     build_with(audience, limits, true)
 }
 
-/// Builds the schema for `audience`, with [`NullEntities`] when `null_entities` (without it, an
+/// Builds the schema for `audience`, with `NullEntities` when `null_entities` (without it, an
 /// `_entities` item that is not found fails the whole list).
 pub fn build_with(
     audience: Audience,
