@@ -187,22 +187,33 @@ both_with!(
     |app| async move {
         let police = app.token(Agency::Police, "slow-system");
         // A police request that sends its headers and then stalls holds police's one place.
-        let mut socket = tokio::net::TcpStream::connect(app.addr)
-            .await
-            .expect("connect");
-        let head = format!(
-            "POST /graphql HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {police}\r\n\
-             Content-Type: application/json\r\nX-Access-Purpose: slow\r\nContent-Length: 100\r\n\r\n{{",
-            app.addr
-        );
-        socket.write_all(head.as_bytes()).await.expect("send");
+        let stall = || async {
+            let mut socket = tokio::net::TcpStream::connect(app.addr)
+                .await
+                .expect("connect");
+            let head = format!(
+                "POST /graphql HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {police}\r\n\
+                 Content-Type: application/json\r\nX-Access-Purpose: slow\r\nContent-Length: 100\r\n\r\n{{",
+                app.addr
+            );
+            socket.write_all(head.as_bytes()).await.expect("send");
+            socket
+        };
+        let mut socket = stall().await;
         // Once the stalled request holds the place, the next police request is refused at once.
+        // The two race to the server: when the probe got there first, the stalled request was
+        // the one refused (its answer is already on the socket), so it is sent again.
         let mut refused = None;
         for _ in 0..100 {
             let reply = me(&app, &police).await;
             if reply.status == 429 {
                 refused = Some(reply);
                 break;
+            }
+            let mut peek = [0u8; 1];
+            match socket.try_read(&mut peek) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                _ => socket = stall().await,
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
