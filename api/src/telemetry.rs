@@ -50,11 +50,19 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Counts every SQL statement the connection runs (`ctex_sql_statements_total`).
+/// Counts every SQL statement the connection runs (`ctex_sql_statements_total`), and logs the
+/// start of each at `debug` under the target `ctex::sql` (`CTEX_LOG=info,ctex::sql=debug`).
 pub fn count_statements(db: &mut DatabaseConnection) {
     metrics_handle();
-    db.set_metric_callback(|_info| {
+    db.set_metric_callback(|info| {
         metrics::counter!("ctex_sql_statements_total").increment(1);
+        tracing::debug!(
+            target: "ctex::sql",
+            statement = %info.statement.sql.chars().take(120).collect::<String>(),
+            failed = info.failed,
+            micros = info.elapsed.as_micros() as u64,
+            "sql statement"
+        );
     });
 }
 

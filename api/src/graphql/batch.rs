@@ -6,11 +6,17 @@
 //! every nested level of every request waited 1–2 ms, which halved throughput at low concurrency
 //! (BENCHMARKS.md, "Batching without a timer").
 //!
-//! A [`Batcher`] instead closes a batch when the request has nothing more to add: the first
-//! load of a batch (its opener) yields to the executor and closes the batch as soon as one whole
-//! poll of the request's futures added no key. Siblings of a level resolve in the same task
-//! (async-graphql joins them), so by then each has joined. The other members wait until the
-//! batch is closed; whoever comes first then runs the load, once, and all share its result.
+//! A [`Batcher`] instead closes a batch when the request has nothing more to add. HTTP and
+//! WebSocket operations run through [`driven`], which watches the whole operation: when a poll
+//! of it returns `Pending` and nothing in it was woken meanwhile, every branch waits for a batch
+//! or for the database, and the batches opened so far close. Siblings of a level resolve in the
+//! same task (async-graphql joins them), so each has joined by then, even one that a join
+//! returning early left for a later poll (it woke the task, so that poll does not count). The
+//! members wait until the batch is closed; whoever comes first then runs the load, once, and all
+//! share its result. Loads outside a driven operation (subscription streams) fall back to the
+//! first rule used here: the batch's first load (its opener) yields, and closes the batch once
+//! [`QUIET_POLLS`] polls in a row added no key. A wake that tokio defers (`yield_now`) looks
+//! like waiting to [`driven`]: it can close a batch early (one more statement), never hang one.
 //!
 //! Requests run their operation through [`unbudgeted`]: tokio's cooperative budget would
 //! otherwise make some siblings return `Pending` before asking for their key within a poll, and
@@ -19,7 +25,10 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::Hash;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
 
 use async_graphql::dataloader::Loader;
 use tokio::sync::OnceCell;
@@ -29,6 +38,116 @@ use tokio::sync::OnceCell;
 pub(crate) fn unbudgeted<F: Future>(fut: F) -> impl Future<Output = F::Output> {
     tokio::task::unconstrained(fut)
 }
+
+tokio::task_local! {
+    /// The tick of the operation being driven by [`driven`], if any.
+    static TICK: Arc<Tick>;
+}
+
+/// The clock of one driven operation: it advances whenever the whole operation is waiting
+/// (a poll returned `Pending` without anything in it being woken), and every batch opened
+/// before that closes.
+#[derive(Default)]
+pub(crate) struct Tick {
+    generation: AtomicU64,
+    waiters: Mutex<Vec<Waker>>,
+}
+
+impl Tick {
+    fn now(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn waiters(&self) -> MutexGuard<'_, Vec<Waker>> {
+        self.waiters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Advances the clock if a batch waits for it, waking the waiters; whether it did.
+    fn advance(&self) -> bool {
+        let woken = {
+            let mut waiters = self.waiters();
+            if waiters.is_empty() {
+                return false;
+            }
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            std::mem::take(&mut *waiters)
+        };
+        for waker in woken {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Resolves once the clock has moved past `seen`.
+    fn after(&self, seen: u64) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.now() != seen {
+                return Poll::Ready(());
+            }
+            let mut waiters = self.waiters();
+            // Checked again under the lock, so an advance cannot slip between check and wait.
+            if self.now() != seen {
+                return Poll::Ready(());
+            }
+            if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                waiters.push(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+    }
+}
+
+/// A waker that remembers whether it was woken, and passes the wake on.
+struct Flagged {
+    woken: AtomicBool,
+    inner: Waker,
+}
+
+impl Wake for Flagged {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.inner.wake_by_ref();
+    }
+}
+
+/// Runs one operation so that its batches close exactly when it has nothing else to do: after
+/// each poll that returned `Pending` with nothing woken meanwhile (every branch of the operation
+/// waits for a batch or for the database), the batches opened so far close and load. A sibling
+/// that `join_all` left for a later poll has woken its task, so that poll does not count.
+/// Loads made outside a driven operation (subscription streams) fall back to closing a batch
+/// after [`QUIET_POLLS`] polls that added no key.
+pub(crate) async fn driven<F: Future>(fut: F) -> F::Output {
+    let tick = Arc::new(Tick::default());
+    let mut fut = std::pin::pin!(TICK.scope(tick.clone(), fut));
+    std::future::poll_fn(move |cx| {
+        let flag = Arc::new(Flagged {
+            woken: AtomicBool::new(false),
+            inner: cx.waker().clone(),
+        });
+        let waker = Waker::from(flag.clone());
+        let polled = Pin::as_mut(&mut fut).poll(&mut Context::from_waker(&waker));
+        if polled.is_pending() && !flag.woken.load(Ordering::Acquire) {
+            tick.advance();
+        }
+        polled
+    })
+    .await
+}
+
+/// Outside a driven operation: the polls in a row that must add no key before an opener
+/// closes its batch.
+///
+/// One quiet poll is not always enough: async-graphql joins a list's items with `join_all`, whose
+/// `FuturesUnordered` returns early once it has polled as many items as it holds, or when two of
+/// them yield, and leaves the rest of the ready items for the task's next poll. An item can
+/// therefore reach its key one poll after the opener first saw nothing new, and with a single
+/// quiet poll its level splits (`a_sibling_that_reaches_its_key_a_poll_late_joins_the_batch`).
+/// The second quiet poll costs one more trip through the scheduler per batch.
+const QUIET_POLLS: u32 = 2;
 
 /// The shared outcome of one batch.
 type Outcome<K, L> = Result<Arc<HashMap<K, <L as Loader<K>>::Value>>, <L as Loader<K>>::Error>;
@@ -46,6 +165,8 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
 {
     keys: Mutex<Keys<K>>,
+    /// The tick of the driven operation that opened it, and its time then; `None` outside one.
+    tick: Option<(Arc<Tick>, u64)>,
     result: OnceCell<Outcome<K, L>>,
 }
 
@@ -54,15 +175,34 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     L: Loader<K>,
 {
-    fn new() -> Arc<Self> {
+    fn new(tick: Option<Arc<Tick>>) -> Arc<Self> {
         Arc::new(Batch {
             keys: Mutex::new(Keys {
                 order: Vec::new(),
                 seen: HashSet::new(),
                 closed: false,
             }),
+            tick: tick.map(|t| {
+                let now = t.now();
+                (t, now)
+            }),
             result: OnceCell::new(),
         })
+    }
+
+    /// Whether its operation's clock has moved on since it opened (so it is closed).
+    fn ticked(&self) -> bool {
+        self.tick.as_ref().is_some_and(|(t, at)| t.now() != *at)
+    }
+
+    /// Whether a load made under `tick` may join it: both in the same driven operation, or both
+    /// outside one.
+    fn shares(&self, tick: Option<&Arc<Tick>>) -> bool {
+        match (&self.tick, tick) {
+            (Some((mine, _)), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     fn keys(&self) -> MutexGuard<'_, Keys<K>> {
@@ -74,7 +214,7 @@ where
     /// The number of keys, or `None` once closed.
     fn open_len(&self) -> Option<usize> {
         let keys = self.keys();
-        (!keys.closed).then_some(keys.order.len())
+        (!keys.closed && !self.ticked()).then_some(keys.order.len())
     }
 }
 
@@ -167,6 +307,7 @@ where
     /// Adds `keys` to the open batch (opening new ones as batches fill): the batches they are
     /// in, each with whether this call opened it.
     fn enqueue(&self, keys: &[K]) -> Vec<(Arc<Batch<K, L>>, bool)> {
+        let tick = TICK.try_with(Arc::clone).ok();
         let mut joined: Vec<(Arc<Batch<K, L>>, bool)> = Vec::new();
         let mut open = self.open();
         for key in keys {
@@ -175,21 +316,26 @@ where
                 match open.as_ref() {
                     Some(batch) => {
                         let mut state = batch.keys();
-                        if state.seen.contains(key) {
+                        let joinable =
+                            !state.closed && !batch.ticked() && batch.shares(tick.as_ref());
+                        if joinable && state.seen.contains(key) {
                             break batch.clone();
                         }
-                        if !state.closed && state.order.len() < self.max {
+                        if joinable && state.order.len() < self.max {
                             state.seen.insert(key.clone());
                             state.order.push(key.clone());
                             break batch.clone();
                         }
-                        // Full: it loads as it is; the key opens the next batch.
-                        state.closed = true;
+                        // Full, closed, or another operation's: it loads as it is; the key
+                        // opens the next batch.
+                        if batch.shares(tick.as_ref()) {
+                            state.closed = true;
+                        }
                         drop(state);
                         *open = None;
                     }
                     None => {
-                        *open = Some(Batch::new());
+                        *open = Some(Batch::new(tick.clone()));
                         opener = true;
                     }
                 }
@@ -211,20 +357,29 @@ where
         }
     }
 
-    /// Waits until `batch` is closed (closing it, for its opener, once a whole poll added no
-    /// key), then loads it or waits for the load under way.
+    /// Waits until `batch` is closed (closing it, for its opener, once [`QUIET_POLLS`] polls
+    /// in a row added no key), then loads it or waits for the load under way.
     async fn settle(&self, batch: &Arc<Batch<K, L>>, opener: bool) -> Outcome<K, L> {
-        if opener {
-            let _close = CloseOnDrop {
-                batcher: self,
-                batch,
-            };
+        let _close = opener.then(|| CloseOnDrop {
+            batcher: self,
+            batch,
+        });
+        if let Some((tick, at)) = &batch.tick {
+            // Driven: the batch closes when the operation next waits as a whole.
+            tick.after(*at).await;
+        } else if opener {
             let mut before = batch.open_len();
+            let mut quiet = 0;
             while before.is_some() {
                 tokio::task::yield_now().await;
                 let now = batch.open_len();
                 if now == before {
-                    break;
+                    quiet += 1;
+                    if quiet == QUIET_POLLS {
+                        break;
+                    }
+                } else {
+                    quiet = 0;
                 }
                 before = now;
             }
@@ -232,6 +387,9 @@ where
             while batch.open_len().is_some() {
                 tokio::task::yield_now().await;
             }
+        }
+        if let Some(close) = _close {
+            drop(close);
         }
         batch
             .result
@@ -279,6 +437,21 @@ mod tests {
         loader.calls.lock().expect("lock").clone()
     }
 
+    /// Returns `Pending` once, waking its task at once (unlike tokio's `yield_now`, which
+    /// defers the wake until the worker is idle).
+    async fn woken_at_once() {
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut first) {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+    }
+
     async fn siblings(batcher: &Batcher<u32, Doubles>, n: u32) -> Vec<Option<u32>> {
         join_all((0..n).map(|k| async move { batcher.load_one(k).await.expect("loads") })).await
     }
@@ -310,6 +483,85 @@ mod tests {
         let got = rt.block_on(unbudgeted(siblings(&batcher, 400)));
         assert_eq!(calls(&loader), vec![400]);
         assert_eq!(got.iter().flatten().count(), 399);
+    }
+
+    #[tokio::test]
+    async fn a_sibling_that_reaches_its_key_a_poll_late_joins_the_batch() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let b = &batcher;
+        let got = join_all((0..40u32).map(|k| async move {
+            // Some siblings are polled once or twice more before they ask, as the items of a
+            // list that async-graphql's join left for the next poll.
+            for _ in 0..k % 3 {
+                tokio::task::yield_now().await;
+            }
+            b.load_one(k).await.expect("loads")
+        }))
+        .await;
+        assert_eq!(calls(&loader), vec![40], "one batch for the whole level");
+        assert_eq!(got[39], Some(78));
+    }
+
+    #[tokio::test]
+    async fn a_driven_level_is_one_batch_however_late_its_siblings_ask() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        let b = &batcher;
+        let got = driven(join_all((0..40u32).map(|k| async move {
+            // Up to nine polls late, each time woken at once (as a join that returned early):
+            // past any count of quiet polls.
+            for _ in 0..k % 10 {
+                woken_at_once().await;
+            }
+            b.load_one(k).await.expect("loads")
+        })))
+        .await;
+        assert_eq!(calls(&loader), vec![40], "one batch for the whole level");
+        assert_eq!(got[39], Some(78));
+    }
+
+    #[test]
+    fn driven_levels_batch_on_a_worker_thread() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let loader = Doubles::default();
+        let batcher = Arc::new(Batcher::new(loader.clone(), 500));
+        let b = batcher.clone();
+        let got = rt
+            .block_on(rt.spawn(unbudgeted(driven(async move {
+                let b = &b;
+                join_all((100..400u32).map(|k| async move {
+                    let parent = b.load_one(k).await.expect("loads").expect("found");
+                    // The child waits for the database too, a different time for each.
+                    tokio::time::sleep(std::time::Duration::from_micros(u64::from(k % 4))).await;
+                    b.load_one(parent + 1000).await.expect("loads")
+                }))
+                .await
+            }))))
+            .expect("joins");
+        let sizes = calls(&loader);
+        assert_eq!(sizes[0], 300, "the first level is one batch: {sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 600);
+        assert_eq!(got[5], Some((210 + 1000) * 2));
+    }
+
+    #[tokio::test]
+    async fn a_driven_batch_and_a_load_outside_it_both_load() {
+        let loader = Doubles::default();
+        let batcher = Batcher::new(loader.clone(), 500);
+        // A driven operation's opener waits for its clock ...
+        let mut driven_op = Box::pin(driven(batcher.load_one(1)));
+        assert!(futures::poll!(driven_op.as_mut()).is_pending());
+        // ... and a load outside it (a subscription's) loads in a batch of its own.
+        assert_eq!(batcher.load_one(2).await.expect("loads"), Some(4));
+        assert_eq!(driven_op.await.expect("loads"), Some(2));
+        let mut sizes = calls(&loader);
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![1, 1]);
     }
 
     #[tokio::test]

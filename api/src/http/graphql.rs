@@ -27,7 +27,7 @@ use super::allowlist::{self, Named};
 use super::auth::{self, AuthFailure};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::graphql::batch::unbudgeted;
+use crate::graphql::batch::{driven, unbudgeted};
 use crate::graphql::{RequestCtx, armor};
 
 /// A GraphQL-shaped error response outside execution (auth, body, content type).
@@ -525,8 +525,9 @@ async fn execute(
                 .data(ctx.clone())
                 .data(state.inner.events.clone())
                 .data(state.inner.limiters.hits.clone());
-            // Outside tokio's budget, so that sibling fields join one batch (`graphql::batch`).
-            let mut response = unbudgeted(schema.execute(request)).await;
+            // Driven, and outside tokio's budget, so that sibling fields join one batch
+            // (`graphql::batch`).
+            let mut response = unbudgeted(driven(schema.execute(request))).await;
             if let Err(err) = crate::audit::flush_reads(&state.inner.audit, &ctx).await {
                 tracing::error!(request_id, error = %format!("{err:#}"), "audit write failed; response withheld");
                 response = Response::from_errors(vec![internal(request_id)]);

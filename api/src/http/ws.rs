@@ -72,14 +72,15 @@ impl Executor for Connection {
             Ok(admitted) => admitted,
             Err(refused) => return *refused,
         };
-        // Outside tokio's budget, so that sibling fields join one batch (`graphql::batch`).
-        let response = crate::graphql::batch::unbudgeted(
+        // Driven, and outside tokio's budget, so that sibling fields join one batch
+        // (`graphql::batch`).
+        let response = crate::graphql::batch::unbudgeted(crate::graphql::batch::driven(
             schema.execute(
                 request
                     .data(ctx.clone())
                     .data(self.state.inner.limiters.hits.clone()),
             ),
-        )
+        ))
         .await;
         audited(&self.state, &ctx, response).await
     }

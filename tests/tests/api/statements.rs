@@ -29,19 +29,58 @@ async fn run(server: &ServerProcess, token: &str, query: &str, variables: Value)
     data(&resp).clone()
 }
 
+/// The log lines of statements (the server runs with `ctex::sql=debug`).
+const SQL_LINE: &str = "\"ctex::sql\"";
+
+/// The statements the server has logged, from the `from`-th to the `to`-th it counted (its log
+/// reaches the test through a pipe, so this waits until the `to`-th is in).
+async fn statements_logged(server: &ServerProcess, from: f64, to: f64) -> Vec<String> {
+    server
+        .wait_for_log_count(SQL_LINE, to as usize, std::time::Duration::from_secs(30))
+        .await;
+    let mut all: Vec<String> = server
+        .logs()
+        .lines()
+        .filter(|l| l.contains(SQL_LINE))
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .and_then(|v| v["statement"].as_str().map(str::to_string))
+                .unwrap_or_else(|| l.to_string())
+        })
+        .collect();
+    all.truncate(to as usize);
+    all.split_off((from as usize).min(all.len()))
+}
+
+/// One measured page: how many statements it took, which, and its data.
+struct Measured {
+    count: f64,
+    statements: Vec<String>,
+    page: Value,
+}
+
 /// The statements one page of `n` cases takes (a second run of the same page, so one-off work
 /// such as warming the token cache is not counted).
-async fn statements_for_page(server: &ServerProcess, token: &str, n: usize) -> (f64, Value) {
+async fn statements_for_page(server: &ServerProcess, token: &str, n: usize) -> Measured {
     run(server, token, PAGE, json!({ "n": n })).await;
     let before = counter(server).await;
     let page = run(server, token, PAGE, json!({ "n": n })).await;
     let after = counter(server).await;
-    (after - before, page)
+    let statements = statements_logged(server, before, after).await;
+    Measured {
+        count: after - before,
+        statements,
+        page,
+    }
 }
 
 async fn nested_pages_take_a_constant_number_of_statements(backend: Backend) {
     let env = TestEnv::new(backend).await;
-    let server = env.start_server(server_bin!());
+    let server = env
+        .server(server_bin!())
+        .env("CTEX_LOG", "info,ctex::sql=debug")
+        .start();
     let police = env.token(Agency::Police, "investigator");
     // 50 cases, each with a victim and a suspect, each person with two identifiers.
     for c in 0..50 {
@@ -85,9 +124,14 @@ async fn nested_pages_take_a_constant_number_of_statements(backend: Backend) {
         }
     }
 
-    let (small, page) = statements_for_page(&server, &police, 5).await;
-    let (large, full) = statements_for_page(&server, &police, 50).await;
-    eprintln!("{backend:?}: a page of 5 cases took {small} statements, a page of 50 took {large}");
+    let small = statements_for_page(&server, &police, 5).await;
+    let large = statements_for_page(&server, &police, 50).await;
+    let (page, full) = (&small.page, &large.page);
+    eprintln!(
+        "{backend:?}: a page of 5 cases took {} statements, a page of 50 took {}",
+        small.count, large.count
+    );
+    eprintln!("{backend:?}: the page of 50: {:#?}", large.statements);
 
     // The pages are what they claim: 50 cases, 100 parties, 200 identifiers.
     let edges = full["cases"]["edges"].as_array().expect("edges");
@@ -136,21 +180,23 @@ async fn nested_pages_take_a_constant_number_of_statements(backend: Backend) {
 
     // One statement per level (and the audit append), whatever the page size: ten times the
     // rows may not cost a single statement more. An N+1 anywhere would add at least 45.
-    assert!(small > 0.0, "the counter counts");
+    assert!(small.count > 0.0, "the counter counts");
     assert_eq!(
-        large, small,
-        "a page of 50 cases took {large} statements, a page of 5 took {small}: a nested list is \
-         loaded per row"
+        large.count, small.count,
+        "a page of 50 cases took {} statements, a page of 5 took {}: a nested list is loaded per \
+         row.\n50: {:#?}\n5: {:#?}",
+        large.count, small.count, large.statements, small.statements
     );
 
     // Batches close when a level has asked for all its keys, not after a delay: a batch that
     // closed early would split into two statements. Every run of the page takes the same count.
     for round in 0..20 {
-        let (again, _) = statements_for_page(&server, &police, 50).await;
+        let again = statements_for_page(&server, &police, 50).await;
         assert_eq!(
-            again, large,
-            "round {round}: the page of 50 took {again} statements, before {large}: a level's \
-             batch split"
+            again.count, large.count,
+            "round {round}: the page of 50 took {} statements, before {}: a level's batch \
+             split.\nnow: {:#?}\nbefore: {:#?}",
+            again.count, large.count, again.statements, large.statements
         );
     }
 }
