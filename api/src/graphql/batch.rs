@@ -433,6 +433,12 @@ mod tests {
         }
     }
 
+    /// A doubling loader and a batcher of at most `max` keys over it.
+    fn doubling(max: usize) -> (Doubles, Batcher<u32, Doubles>) {
+        let loader = Doubles::default();
+        (loader.clone(), Batcher::new(loader, max))
+    }
+
     fn calls(loader: &Doubles) -> Vec<usize> {
         loader.calls.lock().expect("lock").clone()
     }
@@ -478,8 +484,7 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let got = rt.block_on(unbudgeted(siblings(&batcher, 400)));
         assert_eq!(calls(&loader), vec![400]);
         assert_eq!(got.iter().flatten().count(), 399);
@@ -487,8 +492,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_sibling_that_reaches_its_key_a_poll_late_joins_the_batch() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let b = &batcher;
         let got = join_all((0..40u32).map(|k| async move {
             // Some siblings are polled once or twice more before they ask, as the items of a
@@ -505,8 +509,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_driven_level_is_one_batch_however_late_its_siblings_ask() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let b = &batcher;
         let got = driven(join_all((0..40u32).map(|k| async move {
             // Up to nine polls late, each time woken at once (as a join that returned early):
@@ -551,8 +554,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_driven_batch_and_a_load_outside_it_both_load() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         // A driven operation's opener waits for its clock ...
         let mut driven_op = Box::pin(driven(batcher.load_one(1)));
         assert!(futures::poll!(driven_op.as_mut()).is_pending());
@@ -566,8 +568,7 @@ mod tests {
 
     #[tokio::test]
     async fn nested_levels_load_in_separate_batches() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let b = &batcher;
         let got = join_all((0..10u32).map(|k| async move {
             let parent = b.load_one(k).await.expect("loads").expect("found");
@@ -584,8 +585,7 @@ mod tests {
 
     #[tokio::test]
     async fn batches_are_bounded() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 7);
+        let (loader, batcher) = doubling(7);
         siblings(&batcher, 20).await;
         let mut sizes = calls(&loader);
         sizes.sort_unstable();
@@ -614,8 +614,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_cancelled_opener_does_not_strand_the_batch() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let mut opener = Box::pin(batcher.load_one(1));
         // One poll: the opener opens the batch and yields; then its request is cancelled.
         assert!(futures::poll!(opener.as_mut()).is_pending());
@@ -627,8 +626,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_member_whose_opener_is_dropped_still_loads() {
-        let loader = Doubles::default();
-        let batcher = Batcher::new(loader.clone(), 500);
+        let (loader, batcher) = doubling(500);
         let mut opener = Box::pin(batcher.load_one(1));
         assert!(futures::poll!(opener.as_mut()).is_pending());
         let mut member = Box::pin(batcher.load_one(2));
