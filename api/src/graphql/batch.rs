@@ -513,7 +513,7 @@ mod tests {
         let b = &batcher;
         let got = driven(join_all((0..40u32).map(|k| async move {
             // Up to nine polls late, each time woken at once (as a join that returned early):
-            // past any count of quiet polls.
+            // the operation is not waiting until every sibling has asked.
             for _ in 0..k % 10 {
                 woken_at_once().await;
             }
