@@ -50,13 +50,17 @@ impl App {
             None => None,
         };
         crate::http::cors(&config.cors_origins)?;
-        let db = crate::db::connect(&config.database_url, config.db_pool).await?;
+        let db =
+            crate::db::connect_pinging(&config.database_url, config.db_pool, config.db_ping_idle)
+                .await?;
         crate::db::migrate(&db).await?;
         if config.demo {
             crate::seed::demo_if_empty(&db).await?;
         }
         let read_db = match &config.read_database_url {
-            Some(url) => crate::db::connect(url, config.db_pool).await?,
+            Some(url) => {
+                crate::db::connect_pinging(url, config.db_pool, config.db_ping_idle).await?
+            }
             None => db.clone(),
         };
         let mut limits = config.limits;

@@ -239,6 +239,10 @@ struct ServeArgs {
     /// Database connections per pool.
     #[arg(long, env = "CTEX_DB_POOL", default_value_t = 16)]
     db_pool: u32,
+    /// A pooled connection idle this many milliseconds is pinged before use (0: on every
+    /// checkout).
+    #[arg(long, env = "CTEX_DB_PING_IDLE_MS", default_value_t = 1000)]
+    db_ping_idle_ms: u64,
     /// Statistics suppression threshold: cells counting fewer are suppressed.
     #[arg(long, env = "CTEX_MIN_CELL", default_value_t = Limits::default().min_cell)]
     min_cell: u32,
@@ -337,6 +341,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .collect();
             config.allowlist = args.allowlist;
             config.db_pool = args.db_pool;
+            config.db_ping_idle = Duration::from_millis(args.db_ping_idle_ms);
             config.limits.min_cell = args.min_cell;
             crate::app::App::build(config).await?.run().await?;
         }

@@ -48,6 +48,9 @@ pub struct Config {
     pub allowlist: Option<PathBuf>,
     /// Database pool size.
     pub db_pool: u32,
+    /// A pooled connection idle this long is pinged before use (`CTEX_DB_PING_IDLE_MS`; zero:
+    /// every checkout), see [`crate::db::connect_pinging`].
+    pub db_ping_idle: Duration,
 }
 
 impl Config {
@@ -70,6 +73,7 @@ impl Config {
             cors_origins: Vec::new(),
             allowlist: None,
             db_pool: 16,
+            db_ping_idle: crate::db::DEFAULT_PING_IDLE,
         }
     }
 }

@@ -12,8 +12,28 @@ use sea_orm::{
     TransactionTrait,
 };
 
-/// Opens a connection pool for `url` with `pool` connections at most.
+/// How long a pooled connection may sit idle before it is pinged on its next checkout
+/// (`CTEX_DB_PING_IDLE_MS`).
+pub const DEFAULT_PING_IDLE: Duration = Duration::from_secs(1);
+
+/// Opens a connection pool for `url` with `pool` connections at most, pinging connections idle
+/// for [`DEFAULT_PING_IDLE`] or longer before they are handed out.
 pub async fn connect(url: &str, pool: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_pinging(url, pool, DEFAULT_PING_IDLE).await
+}
+
+/// Opens a connection pool for `url` with `pool` connections at most. A connection idle for
+/// `ping_idle` or longer is pinged before it is handed out, and replaced if the ping fails, so
+/// a connection that the server, a proxy or a firewall dropped while idle costs no request. A
+/// connection in steady use skips the ping (a round trip per statement); the price is that
+/// after a database restart each connection used within `ping_idle` fails one statement, whose
+/// request gets an error and changes nothing (its transaction never commits). Zero pings on
+/// every checkout.
+pub async fn connect_pinging(
+    url: &str,
+    pool: u32,
+    ping_idle: Duration,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
         .max_connections(pool)
@@ -21,6 +41,11 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<DatabaseConnection>
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
+    if ping_idle.is_zero() {
+        options.test_before_acquire(true);
+    } else {
+        options.test_before_acquire_if_idle_for(ping_idle);
+    }
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

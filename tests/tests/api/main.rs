@@ -12,6 +12,7 @@ mod injection;
 mod investigate;
 mod limits;
 mod logs;
+mod pool;
 mod ratelimits;
 mod security;
 mod shutdown;
