@@ -18,7 +18,9 @@
 # database connection, default disable: all on one machine), TARGETS (only these of ctex, floor,
 # floor-noaudit, peer, base), CTEX_BASE (a second ctex binary, e.g. a build of the previous
 # commit: run as target `base`, right after `ctex` at each level, with the same settings, so a
-# change is measured side by side in one run).
+# change is measured side by side in one run), BASE_EXTRA_ENV (passed to base only, after
+# CTEX_EXTRA_ENV: e.g. CTEX_BASE set to the same binary with "CTEX_DB_PING_IDLE_MS=0" measures
+# a switch).
 #
 # ctex runs with its production defaults except the rate limits, which are lifted far above
 # what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
@@ -50,17 +52,17 @@ trap stop_all EXIT
 
 echo "machine: $(nproc) cores, $(uptime)" | tee "$WORK/logs/uptime-$LABEL.txt"
 LIFT="1000000/s,burst=1000000"
-start_ctex() { # binary port log
+start_ctex() { # binary port log [extra env]
   # shellcheck disable=SC2086
   env CTEX_LOG=warn CTEX_DB_POOL="$POOL" CTEX_RATE_SUBJECT="$LIFT" CTEX_RATE_AGENCY="$LIFT" \
-    CTEX_RATE_HITS="$LIFT" ${CTEX_EXTRA_ENV:-} "$1" serve \
+    CTEX_RATE_HITS="$LIFT" ${CTEX_EXTRA_ENV:-} ${4:-} "$1" serve \
     --bind "127.0.0.1:$2" --database-url "$URL" --trust "$WORK/keys/trust.toml" > "$3" 2>&1 &
 }
 start_ctex "$WORK/ctex" "$CTEX_PORT" "$WORK/logs/ctex.log"
 CTEX_PID=$!; pids+=("$CTEX_PID")
 BASE_PID=
 if [ -n "${CTEX_BASE:-}" ]; then
-  start_ctex "$CTEX_BASE" "$BASE_PORT" "$WORK/logs/base.log"
+  start_ctex "$CTEX_BASE" "$BASE_PORT" "$WORK/logs/base.log" "${BASE_EXTRA_ENV:-}"
   BASE_PID=$!; pids+=("$BASE_PID")
 fi
 "$WORK/ctex-floor" "127.0.0.1:$FLOOR_PORT" "$URL" "$POOL" > "$WORK/logs/floor.log" 2>&1 &

@@ -87,13 +87,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/ctex_bench".into());
     let pool_size: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(16);
-    // Same pool shape as ctex (`db::connect`): at most `pool_size`, at least one.
-    let pool = PgPoolOptions::new()
+    // Same pool shape as ctex (`db::connect`): at most `pool_size`, at least one, and a
+    // connection idle for a second or more is pinged before use (`CTEX_DB_PING_IDLE_MS`;
+    // `FLOOR_PING_EVERY=1` pings on every checkout, as both did before).
+    let ping_every = std::env::var("FLOOR_PING_EVERY").is_ok_and(|v| v == "1");
+    let mut options = PgPoolOptions::new()
         .max_connections(pool_size)
         .min_connections(1)
-        .acquire_timeout(std::time::Duration::from_secs(30))
-        .connect(&url)
-        .await?;
+        .acquire_timeout(std::time::Duration::from_secs(30));
+    if !ping_every {
+        options = options
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= std::time::Duration::from_secs(1) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
+    }
+    let pool = options.connect(&url).await?;
     let audit = spawn_writer(pool.clone());
     let app = App { pool, audit };
     let router = Router::new()
