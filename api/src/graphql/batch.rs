@@ -357,8 +357,12 @@ where
         }
     }
 
-    /// Waits until `batch` is closed (closing it, for its opener, once [`QUIET_POLLS`] polls
-    /// in a row added no key), then loads it or waits for the load under way.
+    /// Waits until `batch` is closed, then loads it or waits for the load under way.
+    ///
+    /// A batch of a [`driven`] operation closes at the operation's next tick: every member
+    /// waits for it. Outside one (subscription streams, `ctex seed`), the opener closes the
+    /// batch once [`QUIET_POLLS`] of its polls in a row added no key, and the members wait for
+    /// that.
     async fn settle(&self, batch: &Arc<Batch<K, L>>, opener: bool) -> Outcome<K, L> {
         let _close = opener.then(|| CloseOnDrop {
             batcher: self,

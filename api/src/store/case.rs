@@ -58,6 +58,15 @@ impl CaseSort {
             .find(|v| v.name() == s)
     }
 
+    /// The column this sort orders by before the id (`None` for creation order).
+    fn column(self) -> Option<case::Column> {
+        match self {
+            CaseSort::Created => None,
+            CaseSort::OpenedAt => Some(case::Column::OpenedAt),
+            CaseSort::CaseNumber => Some(case::Column::CaseNumber),
+        }
+    }
+
     fn key(self, row: &case::Model) -> Option<String> {
         match self {
             CaseSort::Created => None,
@@ -75,6 +84,36 @@ pub(crate) fn scoped(p: &Principal) -> Select<case::Entity> {
             scope::facts_expr(scope::case_facts(p, tables::CASE)),
             FACTS_COLUMN,
         )
+}
+
+/// The cases the caller may see, with only `columns` (in that order) and their facts.
+fn scoped_columns(p: &Principal, columns: &[case::Column]) -> Select<case::Entity> {
+    case::Entity::find()
+        .select_only()
+        .columns(columns.iter().copied())
+        .filter(scope::case_scope(p, tables::CASE))
+        .expr_as(
+            scope::facts_expr(scope::case_facts(p, tables::CASE)),
+            FACTS_COLUMN,
+        )
+}
+
+/// The columns a page of cases reads: `None` is every column; `Some` lists those its query's
+/// fields read, to which the id and the sort key are added (cursors need them). Returns the
+/// list in the entity's column order.
+fn page_columns(columns: Option<&[case::Column]>, sort: CaseSort) -> Option<Vec<case::Column>> {
+    use sea_orm::{IdenStatic, Iterable};
+    let wanted = columns?;
+    let named = |c: &case::Column, other: case::Column| c.as_str() == other.as_str();
+    Some(
+        case::Column::iter()
+            .filter(|c| {
+                named(c, case::Column::Id)
+                    || sort.column().is_some_and(|key| named(c, key))
+                    || wanted.iter().any(|w| named(c, *w))
+            })
+            .collect(),
+    )
 }
 
 /// Loads the cases with these ids that the caller may see.
@@ -154,6 +193,10 @@ fn after_condition(sort: CaseSort, cursor: &Cursor, field: &str) -> ApiResult<Co
 }
 
 /// One page of the caller's cases. `totalCount` is computed only when asked.
+///
+/// `columns`: the columns the caller's fields read (`None`: all). Only those are selected and
+/// decoded, with the id and the sort key; every other field of the rows holds an empty value
+/// (see [`super::decode::case_rows`]).
 pub(crate) async fn page(
     db: &sea_orm::DatabaseConnection,
     p: &Principal,
@@ -161,9 +204,15 @@ pub(crate) async fn page(
     sort: CaseSort,
     after: Option<&Cursor>,
     first: u64,
+    columns: Option<&[case::Column]>,
 ) -> ApiResult<Page<CaseView>> {
     let base = filter_condition(filter);
-    let mut query = scoped(p).filter(base.clone());
+    let columns = page_columns(columns, sort);
+    let mut query = match &columns {
+        Some(columns) => scoped_columns(p, columns),
+        None => scoped(p),
+    }
+    .filter(base.clone());
     if let Some(cursor) = after {
         query = query.filter(after_condition(sort, cursor, "after")?);
     }
@@ -172,12 +221,28 @@ pub(crate) async fn page(
         CaseSort::OpenedAt => query.order_by(case::Column::OpenedAt, Order::Asc),
         CaseSort::CaseNumber => query.order_by(case::Column::CaseNumber, Order::Asc),
     };
-    let rows: Vec<CaseView> = query
+    let query = query
         .order_by(case::Column::Id, Order::Asc)
-        .limit(first + 1)
-        .into_model::<CaseView>()
-        .all(db)
-        .await?;
+        .limit(first + 1);
+    let rows: Vec<CaseView> = match &columns {
+        None => query.into_model::<CaseView>().all(db).await?,
+        Some(columns) => {
+            let statement = sea_orm::QueryTrait::build(&query, db.get_database_backend());
+            let results = db.query_all_raw(statement).await?;
+            let models = super::decode::case_rows(&results, columns)?;
+            results
+                .iter()
+                .zip(models)
+                .map(|(res, row)| {
+                    let bits: i64 = res.try_get("", FACTS_COLUMN)?;
+                    Ok(CaseView {
+                        row,
+                        facts: crate::policy::RowFacts::from_bits(bits),
+                    })
+                })
+                .collect::<Result<_, sea_orm::DbErr>>()?
+        }
+    };
     let count = super::page::count_fn(
         db,
         case::Entity::find()

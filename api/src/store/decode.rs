@@ -249,6 +249,126 @@ positional!(
     ]
 );
 
+/// Cases with only some columns read: a page whose query selects few fields
+/// ([`super::case::page`]). Every field of a column not read holds an empty value (nil
+/// id, empty text, the epoch, `None`, `false`, `0`); the caller reads only the columns whose
+/// fields its query selects.
+///
+/// Each row holds `columns`, in that order, then any extra expressions. On PostgreSQL a row is
+/// read by position once its column names are checked against `columns`, and the values' types
+/// are checked on the first row (the rows of one result share their column types; a later row
+/// whose types differ is checked afresh); otherwise each column is read by name.
+pub(crate) fn case_rows(
+    rows: &[QueryResult],
+    columns: &[entities::case::Column],
+) -> Result<Vec<entities::case::Model>, DbErr> {
+    let mut checked: Option<Vec<Oid>> = None;
+    rows.iter()
+        .map(|res| {
+            let pg = res.try_as_pg_row();
+            let known = match (pg, &checked) {
+                (Some(row), Some(types)) => has_types(row, types),
+                _ => false,
+            };
+            let model = case_columns(res, columns, known)?;
+            if checked.is_none() {
+                checked = pg.and_then(|row| column_types(row, columns.len()));
+            }
+            Ok(model)
+        })
+        .collect()
+}
+
+/// One row of [`case_rows`]; `types_known`: its column types were checked on an earlier row.
+fn case_columns(
+    res: &QueryResult,
+    columns: &[entities::case::Column],
+    types_known: bool,
+) -> Result<entities::case::Model, DbErr> {
+    use entities::case::Column as C;
+    use sea_orm::IdenStatic;
+    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let mut m = entities::case::Model {
+        id: uuid::Uuid::nil(),
+        case_number: String::new(),
+        title: String::new(),
+        status: String::new(),
+        lead_agency: String::new(),
+        province: String::new(),
+        opened_at: epoch,
+        closed_at: None,
+        legal_basis: String::new(),
+        transnational: false,
+        organized_group: false,
+        exploitation_forms: String::new(),
+        recruitment_methods: String::new(),
+        recruitment_platforms: String::new(),
+        countries: String::new(),
+        handling_code: String::new(),
+        handling_restriction: None,
+        summary: None,
+        source_reliability: None,
+        information_accuracy: None,
+        version: 0,
+        created_at: epoch,
+        updated_at: epoch,
+        created_by_agency: String::new(),
+        created_by_subject: String::new(),
+    };
+    let by_position = res.try_as_pg_row().filter(|row| {
+        let names = row.columns();
+        names.len() >= columns.len()
+            && columns
+                .iter()
+                .zip(names)
+                .all(|(c, n)| n.name() == c.as_str())
+    });
+    if by_position.is_some() {
+        BY_POSITION.fetch_add(1, Ordering::Relaxed);
+    } else {
+        BY_NAME.fetch_add(1, Ordering::Relaxed);
+    }
+    for (index, column) in columns.iter().enumerate() {
+        macro_rules! read {
+            ($field:ident) => {
+                m.$field = match by_position {
+                    Some(row) if types_known => get_unchecked(row, index)?,
+                    Some(row) => get_checked(row, index)?,
+                    None => res.try_get("", column.as_str())?,
+                }
+            };
+        }
+        match column {
+            C::Id => read!(id),
+            C::CaseNumber => read!(case_number),
+            C::Title => read!(title),
+            C::Status => read!(status),
+            C::LeadAgency => read!(lead_agency),
+            C::Province => read!(province),
+            C::OpenedAt => read!(opened_at),
+            C::ClosedAt => read!(closed_at),
+            C::LegalBasis => read!(legal_basis),
+            C::Transnational => read!(transnational),
+            C::OrganizedGroup => read!(organized_group),
+            C::ExploitationForms => read!(exploitation_forms),
+            C::RecruitmentMethods => read!(recruitment_methods),
+            C::RecruitmentPlatforms => read!(recruitment_platforms),
+            C::Countries => read!(countries),
+            C::HandlingCode => read!(handling_code),
+            C::HandlingRestriction => read!(handling_restriction),
+            C::Summary => read!(summary),
+            C::SourceReliability => read!(source_reliability),
+            C::InformationAccuracy => read!(information_accuracy),
+            C::Version => read!(version),
+            C::CreatedAt => read!(created_at),
+            C::UpdatedAt => read!(updated_at),
+            C::CreatedByAgency => read!(created_by_agency),
+            C::CreatedBySubject => read!(created_by_subject),
+        }
+    }
+    Ok(m)
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{EntityTrait, IdenStatic, Iterable};

@@ -598,6 +598,169 @@ with_demo!(every_agency_sees_its_share_of_the_demo, |app| async move {
     calling_the_api_examples_work(&app).await;
 });
 
+// A page of cases selects only the columns its fields read (`graphql::case::columns_of`): each
+// field asked alone on a page (so only its columns and the id are loaded) must answer exactly
+// what a page asking every field answers, through `nodes`, `edges { node }` and fragments, and
+// a cursor of such a page must lead to the same next page.
+with_demo!(
+    a_page_asking_few_fields_answers_as_a_full_page,
+    |app| async move {
+        for agency in [Agency::Police, Agency::Procuracy] {
+            let t = token(&app, agency);
+            // The scalar and enum fields of `Case` this agency may read, from its introspection.
+            let intro = app
+            .gql(
+                &t,
+                "{ __type(name: \"Case\") { fields { name args { name } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }",
+                json!({}),
+            )
+            .await;
+            let leaf = |ty: &Value| {
+                let mut ty = ty;
+                while ty["ofType"].is_object()
+                    && matches!(ty["kind"].as_str(), Some("NON_NULL" | "LIST"))
+                {
+                    ty = &ty["ofType"];
+                }
+                matches!(ty["kind"].as_str(), Some("SCALAR" | "ENUM"))
+            };
+            let fields: Vec<String> = data(&intro)["__type"]["fields"]
+                .as_array()
+                .expect("Case fields")
+                .iter()
+                .filter(|f| f["args"].as_array().is_none_or(Vec::is_empty) && leaf(&f["type"]))
+                .map(|f| f["name"].as_str().expect("name").to_string())
+                .collect();
+            assert!(
+                fields.len() >= 15,
+                "{agency:?} reads most case fields: {fields:?}"
+            );
+
+            let full_query = format!(
+                "{{ cases(first: 100) {{ nodes {{ {} }} }} }}",
+                fields.join(" ")
+            );
+            let full = app.gql(&t, &full_query, json!({})).await;
+            let full_nodes = full["data"]["cases"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{agency:?}: nodes: {full}"))
+                .clone();
+            assert!(full_nodes.len() >= 5, "{agency:?} sees demo cases: {full}");
+            // The reference: each case read by id, which loads the whole row.
+            let by_id = full_nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("c{i}: case(id: {}) {{ {} }}", n["id"], fields.join(" ")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let reference = app.gql(&t, &format!("{{ {by_id} }}"), json!({})).await;
+            let reference: Vec<Value> = (0..full_nodes.len())
+                .map(|i| reference["data"][format!("c{i}")].clone())
+                .collect();
+            for (n, (f, r)) in full_nodes.iter().zip(&reference).enumerate() {
+                assert_eq!(f, r, "{agency:?}: row {n} of a full page as read by id");
+            }
+            let mut filled = 0;
+            for (i, field) in fields.iter().enumerate() {
+                // Rotate through the ways a query can reach the nodes.
+                let query = match i % 3 {
+                    0 => format!("{{ cases(first: 100) {{ nodes {{ {field} }} }} }}"),
+                    1 => format!("{{ cases(first: 100) {{ edges {{ node {{ {field} }} }} }} }}"),
+                    _ => format!(
+                        "query {{ cases(first: 100) {{ nodes {{ ...F }} }} }} fragment F on Case {{ {field} }}"
+                    ),
+                };
+                let alone = app.gql(&t, &query, json!({})).await;
+                assert_eq!(
+                    denied_rows(&alone, field),
+                    denied_rows(&full, field),
+                    "{agency:?} {field}: the same rows refused"
+                );
+                let cases = &alone["data"]["cases"];
+                let nodes: Vec<Value> = match cases["nodes"].as_array() {
+                    Some(nodes) => nodes.clone(),
+                    None => cases["edges"]
+                        .as_array()
+                        .expect("edges")
+                        .iter()
+                        .map(|e| e["node"].clone())
+                        .collect(),
+                };
+                assert_eq!(
+                    nodes.len(),
+                    full_nodes.len(),
+                    "{agency:?} {field}: as many rows"
+                );
+                for (n, (a, r)) in nodes.iter().zip(&reference).enumerate() {
+                    assert_eq!(
+                        a[field], r[field],
+                        "{agency:?} {field} of row {n}: as read by id"
+                    );
+                }
+                // A value that an empty placeholder could not have produced.
+                if full_nodes.iter().any(|f| {
+                    !matches!(&f[field], Value::Null | Value::Bool(false))
+                        && f[field] != json!("")
+                        && f[field] != json!([])
+                        && f[field] != json!(0)
+                }) {
+                    filled += 1;
+                }
+            }
+            assert!(
+                filled * 4 >= fields.len() * 3,
+                "{agency:?}: the demo fills most fields ({filled} of {})",
+                fields.len()
+            );
+
+            // A cursor from a page that asked only titles, sorted by opening date, continues where a
+            // full page would.
+            let page = |after: Value, what: &str| {
+                let query = format!(
+                    "query($a: String) {{ cases(first: 3, sort: OPENED_AT, after: $a) {{ nodes {{ {what} }} pageInfo {{ endCursor }} }} }}"
+                );
+                let t = t.clone();
+                let app = &app;
+                async move { app.gql(&t, &query, json!({ "a": after })).await }
+            };
+            let first = page(Value::Null, "title").await;
+            let cursor = data(&first)["cases"]["pageInfo"]["endCursor"].clone();
+            assert!(cursor.is_string(), "{first}");
+            let next_few = page(cursor.clone(), "id").await;
+            let next_full = page(cursor, &fields.join(" ")).await;
+            let ids = |v: &Value| -> Vec<Value> {
+                v["data"]["cases"]["nodes"]
+                    .as_array()
+                    .expect("nodes")
+                    .iter()
+                    .map(|n| n["id"].clone())
+                    .collect()
+            };
+            assert_eq!(
+                ids(&next_few),
+                ids(&next_full),
+                "{agency:?}: the same next page"
+            );
+            assert!(!ids(&next_few).is_empty());
+        }
+    }
+);
+
+/// The rows of a `cases` page (by index) whose `field` was refused, with the error code.
+fn denied_rows(resp: &Value, field: &str) -> Vec<(Value, Value)> {
+    let mut rows: Vec<(Value, Value)> = resp["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let path = e["path"].as_array()?;
+            (path.last()? == field).then(|| (path[2].clone(), e["extensions"]["code"].clone()))
+        })
+        .collect();
+    rows.sort_by_key(|(row, _)| row.as_u64());
+    rows
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loading
 

@@ -181,7 +181,15 @@ both_with!(
 both_with!(
     an_agency_with_its_share_in_flight_is_refused_at_once_while_another_is_served,
     Options {
-        configure: Some(|c| c.agency_concurrency = 1),
+        // Only the share limits here: with the rate buckets off, every 429 is the share's.
+        configure: Some(|c| {
+            c.agency_concurrency = 1;
+            c.rates = RateConfig {
+                subject: Rate::Off,
+                agency: Rate::Off,
+                hits: Rate::Off,
+            };
+        }),
         ..Options::default()
     },
     |app| async move {
