@@ -20,7 +20,8 @@
 # commit: run as target `base`, right after `ctex` at each level, with the same settings, so a
 # change is measured side by side in one run), BASE_EXTRA_ENV (passed to base only, after
 # CTEX_EXTRA_ENV: e.g. CTEX_BASE set to the same binary with "CTEX_DB_PING_IDLE_MS=0" measures
-# a switch).
+# a switch), PREWARM (default 1: read every table and index of the database into the OS page
+# cache with pg_prewarm before the first measurement; 0 skips it).
 #
 # ctex runs with its production defaults except the rate limits, which are lifted far above
 # what the benchmark sends (the limiters still run): at the defaults (50/s per subject, 200/s
@@ -98,14 +99,27 @@ run_one() { # workload target concurrency
   local load; load=$(cut -d' ' -f1 /proc/loadavg)  # before the run
   local as=$t; [ "$t" = base ] && as=ctex  # the base speaks ctex's API
   wrk -t"$th" -c"$c" -d"${WARMUP}s" -s bench/wrk/workload.lua "http://127.0.0.1:$port" -- "$as" "$w" "$WORK/data" > /dev/null 2>&1 || true
-  ( while sleep 0.5; do rss_kb "$pid"; done ) > "$WORK/rss.txt" &
+  # One file per measurement, appended to: a sample still being written when the sampler is
+  # killed cannot land in (and corrupt) the next measurement's file.
+  local rss_file="$WORK/rss/$w-$t-$c.txt"
+  mkdir -p "$WORK/rss"; rm -f "$rss_file"
+  ( while sleep 0.5; do rss_kb "$pid" >> "$rss_file"; done ) &
   local sampler=$!
   json=$(wrk -t"$th" -c"$c" -d"${DURATION}s" --timeout 10s -s bench/wrk/workload.lua \
     "http://127.0.0.1:$port" -- "$as" "$w" "$WORK/data" 2> "$WORK/logs/wrk-$w-$t-$c.err" | grep '^{' | tail -1)
   kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
-  max=$(sort -n "$WORK/rss.txt" | tail -1); max=${max:-0}
+  max=$(grep -xE '[0-9]+' "$rss_file" 2>/dev/null | sort -n | tail -1); max=${max:-0}
   echo "{\"label\":\"$LABEL\",\"workload\":\"$w\",\"target\":\"$t\",\"connections\":$c,\"rss_kb\":$max,\"load1\":$load,\"at\":\"$(date -u +%FT%TZ)\",${json#\{}" | tee -a "$OUT"
 }
+
+# The first target measured would otherwise read a cold cache and the next ones a warm one
+# (run `s17`'s first W1 level: ctex 0.60 of the floor, 1.00 once warm; BENCHMARKS.md).
+if [ "${PREWARM:-1}" = 1 ]; then
+  echo "prewarming $BENCH_DB into the OS page cache (pg_prewarm) ..."
+  psql "$PG/$BENCH_DB" -qAtc "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+    -c "SELECT pg_size_pretty(8192 * sum(pg_prewarm(c.oid, 'read'))) || ' read' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')" \
+    || echo "pg_prewarm is not available: the first measurements may read a cold cache"
+fi
 
 for w in $WORKLOADS; do
   case "$w" in w1) levels=$W1_CONCURRENCY;; net) levels=$NET_CONCURRENCY;; *) levels=$CONCURRENCY;; esac

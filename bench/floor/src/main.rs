@@ -355,7 +355,24 @@ const PERSON_COLS: &str = "\"person\".\"id\", \"person\".\"full_name\", \"person
 
 const IDENT_COLS: &str = "\"identifier\".\"id\", \"identifier\".\"person_id\", \"identifier\".\"kind\", \"identifier\".\"value\", \"identifier\".\"normalized\", \"identifier\".\"platform\", \"identifier\".\"verified\", \"identifier\".\"version\", \"identifier\".\"created_at\", \"identifier\".\"updated_at\", \"identifier\".\"created_by_agency\", \"identifier\".\"created_by_subject\"";
 
-// Rows, decoded in full as ctex's entities are.
+// W2 reads only the columns its fields need, as ctex's `cases` does since it selects them by
+// the query's fields (the id and the sort key always; here the sort is by id).
+const CASE_PAGE_COLS: &str = "\"case_record\".\"id\", \"case_record\".\"case_number\", \"case_record\".\"title\", \"case_record\".\"status\", \"case_record\".\"lead_agency\", \"case_record\".\"province\", \"case_record\".\"opened_at\", 0 AS \"ctex_facts\"";
+
+// Rows, decoded in full as ctex's entities are (W2's page rows: the columns it selects).
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct CasePageRow {
+    id: Uuid,
+    case_number: String,
+    title: String,
+    status: String,
+    lead_agency: String,
+    province: String,
+    opened_at: DateTime<Utc>,
+    ctex_facts: i32,
+}
 
 #[derive(sqlx::FromRow)]
 #[allow(dead_code)]
@@ -683,10 +700,10 @@ async fn w2(State(app): State<App>, Json(req): Json<W2>) -> Res {
         String::new()
     };
     let sql = format!(
-        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {cs} AND \"case_record\".\"status\" IN ({status_ph}) AND \"case_record\".\"province\" IN ({province_ph}){after} ORDER BY \"case_record\".\"id\" ASC LIMIT ${n}",
+        "SELECT {CASE_PAGE_COLS} FROM \"case_record\" WHERE {cs} AND \"case_record\".\"status\" IN ({status_ph}) AND \"case_record\".\"province\" IN ({province_ph}){after} ORDER BY \"case_record\".\"id\" ASC LIMIT ${n}",
         cs = case_scope("case_record"),
     );
-    let mut q = sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(sql)).bind(agency);
+    let mut q = sqlx::query_as::<_, CasePageRow>(sqlx::AssertSqlSafe(sql)).bind(agency);
     for s in &req.status {
         q = q.bind(s);
     }
