@@ -510,7 +510,7 @@ fn selected_columns(cases: &async_graphql::SelectionField<'_>) -> Option<Vec<cas
 /// The columns a field of `Case` (as [`case_type`] defines it) reads from the row; `None` for
 /// any other field, including those other modules add to `Case`, so that a page selecting one
 /// loads every column. Keep it in step with `case_type` (a test compares every field's value on
-/// a page that selects it alone with its value on a full page).
+/// a page that selects it alone with the same case read by id, which loads the whole row).
 fn columns_of(field: &str) -> Option<&'static [case::Column]> {
     use case::Column as C;
     Some(match field {
