@@ -270,8 +270,9 @@ pub(crate) fn case_rows(
                 (Some(row), Some(types)) => has_types(row, types),
                 _ => false,
             };
-            let model = case_columns(res, columns, known)?;
-            if checked.is_none() {
+            let (model, by_position) = case_columns(res, columns, known)?;
+            // Only a row read by position had its types checked (by name, sea-orm decodes).
+            if checked.is_none() && by_position {
                 checked = pg.and_then(|row| column_types(row, columns.len()));
             }
             Ok(model)
@@ -280,11 +281,12 @@ pub(crate) fn case_rows(
 }
 
 /// One row of [`case_rows`]; `types_known`: its column types were checked on an earlier row.
+/// Also says whether the row was read by position.
 fn case_columns(
     res: &QueryResult,
     columns: &[entities::case::Column],
     types_known: bool,
-) -> Result<entities::case::Model, DbErr> {
+) -> Result<(entities::case::Model, bool), DbErr> {
     use entities::case::Column as C;
     use sea_orm::IdenStatic;
     let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
@@ -366,7 +368,7 @@ fn case_columns(
             C::CreatedBySubject => read!(created_by_subject),
         }
     }
-    Ok(m)
+    Ok((m, by_position.is_some()))
 }
 
 #[cfg(test)]

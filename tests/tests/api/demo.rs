@@ -754,7 +754,8 @@ fn denied_rows(resp: &Value, field: &str) -> Vec<(Value, Value)> {
         .flatten()
         .filter_map(|e| {
             let path = e["path"].as_array()?;
-            (path.last()? == field).then(|| (path[2].clone(), e["extensions"]["code"].clone()))
+            let row = path.get(2)?.clone();
+            (path.last()? == field).then(|| (row, e["extensions"]["code"].clone()))
         })
         .collect();
     rows.sort_by_key(|(row, _)| row.as_u64());
