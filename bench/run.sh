@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmark (BENCHMARKS.md) after bench/setup.sh: starts ctex, the floor and PostGraphile
-# on 127.0.0.1 against the same database, runs every workload against each at each concurrency
-# with wrk (targets interleaved, so machine noise hits all alike), samples each server's RSS,
-# verifies the audit chain, and writes bench/results/results.jsonl. bench/report.py then makes
-# the tables and charts (run at the end).
+# Runs the benchmark (BENCHMARKS.md) after bench/setup.sh: starts ctex, the floor and (when it is
+# a target) PostGraphile on 127.0.0.1 against the same database, runs every workload against
+# each at each concurrency with wrk (targets interleaved, so machine noise hits all alike),
+# samples each server's RSS, verifies the audit chain, and writes bench/results/results.jsonl.
+# bench/report.py then makes the tables and charts (run at the end).
 #
 #   bench/run.sh                                  # everything, about 20 minutes
 #   WORKLOADS="w1 w2" CONCURRENCY="8 32" DURATION=10 bench/run.sh
@@ -68,11 +68,16 @@ if [ -n "${CTEX_BASE:-}" ]; then
 fi
 "$WORK/ctex-floor" "127.0.0.1:$FLOOR_PORT" "$URL" "$POOL" > "$WORK/logs/floor.log" 2>&1 &
 FLOOR_PID=$!; pids+=("$FLOOR_PID")
-node bench/postgraphile/node_modules/postgraphile/cli.js --connection "$URL" --schema public \
-  --host 127.0.0.1 --port "$PEER_PORT" --disable-query-log --max-pool-size "$POOL" \
-  --disable-graphiql --disable-default-mutations > "$WORK/logs/peer.log" 2>&1 &
-PEER_PID=$!; pids+=("$PEER_PID")
-for port in $CTEX_PORT ${BASE_PID:+$BASE_PORT} $FLOOR_PORT $PEER_PORT; do
+# PostGraphile only when it is measured: a Node process still starting up would share the
+# cores with the first measurements of the others.
+PEER_PID=
+if [ -z "${TARGETS:-}" ] || grep -qxF peer <(tr ' ' '\n' <<< "$TARGETS"); then
+  node bench/postgraphile/node_modules/postgraphile/cli.js --connection "$URL" --schema public \
+    --host 127.0.0.1 --port "$PEER_PORT" --disable-query-log --max-pool-size "$POOL" \
+    --disable-graphiql --disable-default-mutations > "$WORK/logs/peer.log" 2>&1 &
+  PEER_PID=$!; pids+=("$PEER_PID")
+fi
+for port in $CTEX_PORT ${BASE_PID:+$BASE_PORT} $FLOOR_PORT ${PEER_PID:+$PEER_PORT}; do
   for _ in $(seq 1 60); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
 done
 sleep 2
@@ -129,7 +134,7 @@ for w in $WORKLOADS; do
 done
 
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-echo "{\"label\":\"$LABEL\",\"vmhwm_kb\":{\"ctex\":$(hwm $CTEX_PID),${BASE_PID:+\"base\":$(hwm "$BASE_PID"),}\"floor\":$(hwm $FLOOR_PID),\"peer\":$(hwm $PEER_PID)}}" \
+echo "{\"label\":\"$LABEL\",\"vmhwm_kb\":{\"ctex\":$(hwm $CTEX_PID),${BASE_PID:+\"base\":$(hwm "$BASE_PID"),}\"floor\":$(hwm $FLOOR_PID)${PEER_PID:+,\"peer\":$(hwm "$PEER_PID")}}}" \
   | tee -a bench/results/peak-rss.jsonl
 stop_all; trap - EXIT
 wait 2>/dev/null || true

@@ -166,7 +166,7 @@ fn disclosed(p: &Principal, entity_type: &str, t: &str) -> Condition {
             .add(col("qd", "entity_id").equals((Alias::new(t), Alias::new("id"))))
             .add(col("qd", "requester_agency").eq(agency_code(p)))
             .add(col("qd", "status").eq("GRANTED"))
-            .add(col("qd", "expires_at").gt(crate::store::now())),
+            .add(col("qd", "expires_at").gt(crate::store::rendered::scope_now())),
     )
 }
 
@@ -431,6 +431,25 @@ pub fn person_facts(p: &Principal, t: &str) -> Vec<(i64, Condition)> {
         ));
     }
     out
+}
+
+/// What the conditions of this module read of the principal besides its agency: its unit
+/// (foreign affairs' own-mission fact only) and its jurisdiction (jurisdiction-limited agencies
+/// only). Statements are rendered once and reused per agency and these
+/// (`store::rendered`), so a condition that reads more of the principal must add it
+/// here; a unit test compares statements of principals with the same shape.
+pub fn principal_shape(p: &Principal) -> (Option<&str>, Option<&[String]>) {
+    let unit = if identity_facts_needed(p.agency).own_mission {
+        p.unit.as_deref()
+    } else {
+        None
+    };
+    let jurisdiction = if table::JURISDICTION_LIMITED.contains(&p.agency) {
+        p.jurisdiction.as_deref()
+    } else {
+        None
+    };
+    (unit, jurisdiction)
 }
 
 /// Which person facts an agency's identity rules depend on.

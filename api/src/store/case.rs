@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use entities::case;
 use sea_orm::sea_query::{Condition, Order};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -116,21 +117,24 @@ fn page_columns(columns: Option<&[case::Column]>, sort: CaseSort) -> Option<Vec<
     )
 }
 
+/// The statement of [`by_ids`].
+pub(crate) fn by_ids_sql(backend: DbBackend, p: &Principal, ids: &[Uuid]) -> Statement {
+    scoped(p)
+        .filter(super::id_in(backend, scope::col(tables::CASE, "id"), ids))
+        .build(backend)
+}
+
 /// Loads the cases with these ids that the caller may see.
 pub(crate) async fn by_ids(
     db: &impl ConnectionTrait,
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<CaseView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let backend = db.get_database_backend();
-    Ok(scoped(p)
-        .filter(super::id_in(backend, scope::col(tables::CASE, "id"), ids))
-        .into_model::<CaseView>()
-        .all(db)
-        .await?)
+    super::rendered::load(db, "case::by_ids", p, ids, |ids| {
+        by_ids_sql(backend, p, ids)
+    })
+    .await
 }
 
 fn filter_condition(filter: &CaseFilter) -> Condition {

@@ -21,6 +21,7 @@ pub(crate) mod justice;
 pub(crate) mod network;
 pub(crate) mod page;
 pub(crate) mod person;
+pub(crate) mod rendered;
 pub(crate) mod search;
 pub(crate) mod statistics;
 pub(crate) mod tip;
@@ -109,21 +110,27 @@ where
 pub(crate) fn id_in(backend: DbBackend, expr: Expr, ids: &[Uuid]) -> sea_orm::sea_query::Condition {
     use sea_orm::sea_query::IntoCondition;
     match backend {
-        DbBackend::Postgres => {
-            let mut list = String::with_capacity(ids.len() * 37 + 2);
-            list.push('{');
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    list.push(',');
-                }
-                list.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
-            }
-            list.push('}');
-            Expr::cust_with_exprs("$1 = ANY(CAST($2 AS uuid[]))", [expr, Expr::val(list)])
-                .into_condition()
-        }
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 = ANY(CAST($2 AS uuid[]))",
+            [expr, Expr::val(uuid_array(ids))],
+        )
+        .into_condition(),
         _ => expr.is_in(ids.iter().copied()).into_condition(),
     }
+}
+
+/// The PostgreSQL array literal of `ids` (`{id,id,...}`), the parameter of [`id_in`].
+pub(crate) fn uuid_array(ids: &[Uuid]) -> String {
+    let mut list = String::with_capacity(ids.len() * 37 + 2);
+    list.push('{');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+    }
+    list.push('}');
+    list
 }
 
 /// Begins a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so two

@@ -7,12 +7,12 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::{case_party, identifier, person};
 use sea_orm::sea_query::{Alias, ExprTrait, JoinType, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Set, Statement,
 };
 use uuid::Uuid;
 
-use super::{Faceted, StatusColumn, StatusMove};
+use super::{Faceted, StatusColumn, StatusMove, rendered};
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::policy::Rows;
@@ -88,21 +88,24 @@ async fn attach_shared_fields<M>(
     Ok(())
 }
 
+/// The statement of [`by_ids`].
+pub(crate) fn by_ids_sql(backend: DbBackend, p: &Principal, ids: &[Uuid]) -> Statement {
+    scoped(p)
+        .filter(super::id_in(backend, scope::col(tables::PERSON, "id"), ids))
+        .build(backend)
+}
+
 /// Loads the persons with these ids that the caller may see.
 pub(crate) async fn by_ids(
     db: &impl ConnectionTrait,
     p: &Principal,
     ids: &[Uuid],
 ) -> ApiResult<Vec<PersonView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let backend = db.get_database_backend();
-    let mut rows = scoped(p)
-        .filter(super::id_in(backend, scope::col(tables::PERSON, "id"), ids))
-        .into_model::<PersonView>()
-        .all(db)
-        .await?;
+    let mut rows: Vec<PersonView> = rendered::load(db, "person::by_ids", p, ids, |ids| {
+        by_ids_sql(backend, p, ids)
+    })
+    .await?;
     attach_shared_fields(db, p, &mut rows, |m| m.id).await?;
     Ok(rows)
 }
@@ -130,25 +133,34 @@ fn scoped_parties(p: &Principal) -> Select<case_party::Entity> {
     )
 }
 
+/// The statement of the parties whose `column` (`case_id` or `person_id`) is one of `ids`.
+pub(crate) fn parties_sql(
+    backend: DbBackend,
+    p: &Principal,
+    column: &'static str,
+    ids: &[Uuid],
+) -> Statement {
+    scoped_parties(p)
+        .filter(super::id_in(
+            backend,
+            scope::col(tables::PARTY, column),
+            ids,
+        ))
+        .order_by(case_party::Column::Id, Order::Asc)
+        .build(backend)
+}
+
 /// The parties of these cases that the caller may see, in creation order.
 pub(crate) async fn parties_of_cases(
     db: &impl ConnectionTrait,
     p: &Principal,
     case_ids: &[Uuid],
 ) -> ApiResult<Vec<PartyView>> {
-    if case_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let backend = db.get_database_backend();
-    let mut rows = scoped_parties(p)
-        .filter(super::id_in(
-            backend,
-            scope::col(tables::PARTY, "case_id"),
-            case_ids,
-        ))
-        .order_by(case_party::Column::Id, Order::Asc)
-        .into_model::<PartyView>()
-        .all(db)
+    let mut rows: Vec<PartyView> =
+        rendered::load(db, "person::parties_of_cases", p, case_ids, |ids| {
+            parties_sql(backend, p, "case_id", ids)
+        })
         .await?;
     attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
     Ok(rows)
@@ -160,22 +172,34 @@ pub(crate) async fn parties_of_persons(
     p: &Principal,
     person_ids: &[Uuid],
 ) -> ApiResult<Vec<PartyView>> {
-    if person_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let backend = db.get_database_backend();
-    let mut rows = scoped_parties(p)
-        .filter(super::id_in(
-            backend,
-            scope::col(tables::PARTY, "person_id"),
-            person_ids,
-        ))
-        .order_by(case_party::Column::Id, Order::Asc)
-        .into_model::<PartyView>()
-        .all(db)
+    let mut rows: Vec<PartyView> =
+        rendered::load(db, "person::parties_of_persons", p, person_ids, |ids| {
+            parties_sql(backend, p, "person_id", ids)
+        })
         .await?;
     attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
     Ok(rows)
+}
+
+/// The statement of [`identifiers_of_persons`].
+pub(crate) fn identifiers_sql(backend: DbBackend, p: &Principal, ids: &[Uuid]) -> Statement {
+    let mut q = identifier::Entity::find();
+    QueryTrait::query(&mut q).join_as(
+        JoinType::InnerJoin,
+        Alias::new(tables::PERSON),
+        Alias::new(PE),
+        scope::col(PE, "id").equals((Alias::new(tables::IDENTIFIER), Alias::new("person_id"))),
+    );
+    q.filter(scope::person_scope(p, PE))
+        .filter(super::id_in(
+            backend,
+            scope::col(tables::IDENTIFIER, "person_id"),
+            ids,
+        ))
+        .expr_as(scope::facts_expr(scope::person_facts(p, PE)), FACTS_COLUMN)
+        .order_by(identifier::Column::Id, Order::Asc)
+        .build(backend)
 }
 
 /// The identifiers of these persons, for persons the caller may see (facts are the person's).
@@ -184,27 +208,11 @@ pub(crate) async fn identifiers_of_persons(
     p: &Principal,
     person_ids: &[Uuid],
 ) -> ApiResult<Vec<IdentifierView>> {
-    if person_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = identifier::Entity::find();
-    QueryTrait::query(&mut q).join_as(
-        JoinType::InnerJoin,
-        Alias::new(tables::PERSON),
-        Alias::new(PE),
-        scope::col(PE, "id").equals((Alias::new(tables::IDENTIFIER), Alias::new("person_id"))),
-    );
-    let mut rows = q
-        .filter(scope::person_scope(p, PE))
-        .filter(super::id_in(
-            db.get_database_backend(),
-            scope::col(tables::IDENTIFIER, "person_id"),
-            person_ids,
-        ))
-        .expr_as(scope::facts_expr(scope::person_facts(p, PE)), FACTS_COLUMN)
-        .order_by(identifier::Column::Id, Order::Asc)
-        .into_model::<IdentifierView>()
-        .all(db)
+    let backend = db.get_database_backend();
+    let mut rows: Vec<IdentifierView> =
+        rendered::load(db, "person::identifiers_of_persons", p, person_ids, |ids| {
+            identifiers_sql(backend, p, ids)
+        })
         .await?;
     attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
     Ok(rows)
