@@ -45,6 +45,9 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-bench/results/results.jsonl}
 LABEL=${LABEL:-run-$(date -u +%Y%m%dT%H%M)}
 mkdir -p "$(dirname "$OUT")" "$WORK/logs"
+for t in ${TARGETS:-}; do  # a misspelt target would otherwise be skipped without a word
+  case $t in ctex|base|floor|floor-noaudit|peer) ;; *) echo "unknown target $t" >&2; exit 2;; esac
+done
 CTEX_PORT=39080; BASE_PORT=39081; FLOOR_PORT=39181; PEER_PORT=39280
 
 pids=()

@@ -294,6 +294,8 @@ pub struct Shape {
     pub cost: u64,
     /// Whether a query operation selects `_entities` at its root (through fragments too).
     pub entities: bool,
+    /// Whether the document selects a field named `nodes` anywhere (a connection's page).
+    pub lists: bool,
 }
 
 /// Checks a parsed document against `limits`, with `registry` (the schema that will execute it)
@@ -318,6 +320,11 @@ pub fn check_document(
     let mut depth_memo = HashMap::new();
     let mut cost_memo = HashMap::new();
     let mut intro_memo = HashMap::new();
+    shape.lists = walker.written_sets().iter().any(|set| {
+        set.items.iter().any(
+            |sel| matches!(&sel.node, Selection::Field(f) if f.node.name.node.as_str() == "nodes"),
+        )
+    });
     for (_, op) in doc.operations.iter() {
         let depth = walker.depth(&op.node.selection_set.node, &mut depth_memo);
         shape.depth = shape.depth.max(depth);
@@ -872,6 +879,16 @@ mod tests {
         assert_eq!(entities(twice), Some(false));
         let mutation = r#"mutation { ... on Mutation { __typename } }"#;
         assert_eq!(entities(mutation), Some(false));
+    }
+
+    #[test]
+    fn pages_are_found_anywhere_through_fragments() {
+        let lists = |q: &str| checked(q).map(|s| s.lists).ok();
+        assert_eq!(lists("{ cases(first: 1) { nodes { id } } }"), Some(true));
+        let spread = "{ cases { ...P } } fragment P on CaseConnection { n: nodes { id } }";
+        assert_eq!(lists(spread), Some(true), "in a fragment, aliased");
+        assert_eq!(lists("{ cases { edges { node { id } } } }"), Some(false));
+        assert_eq!(lists("{ me { agency } }"), Some(false));
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Guarded for PageInfo {
 }
 
 /// The connection and edge types of nodes of type `node` (parent values `T`).
-pub(crate) fn connection<T: Send + Sync + 'static>(
+pub(crate) fn connection<T: Guarded>(
     connection: &'static str,
     edge: &'static str,
     node: &'static str,
@@ -169,7 +169,10 @@ pub(crate) fn connection<T: Send + Sync + 'static>(
                 TypeRef::named_nn_list_nn(node),
                 "The rows.",
                 vec![],
-                |page, _ctx| {
+                move |page, ctx| {
+                    if super::flat::nodes(&ctx, node, page.edges.iter().map(|e| &e.node)) {
+                        return value_list(std::iter::empty());
+                    }
                     value_list(page.edges.iter().map(|e| FieldValue::borrowed_any(&e.node)))
                 },
             )

@@ -39,6 +39,8 @@ pub(crate) struct RequestCtx {
     /// The `_entities` items resolved to `null` (response key, index), for
     /// [`super::NullEntities`].
     pub(crate) null_entities: std::sync::Mutex<std::collections::HashSet<(String, usize)>>,
+    /// The `nodes` lists of flat pages, for [`super::flat::FlatLists`].
+    pub(crate) flat_lists: super::flat::Pending,
 }
 
 /// The batch loaders of one request; each applies the caller's scope to every batch.
@@ -158,6 +160,7 @@ impl RequestCtx {
             loaders,
             events: None,
             null_entities: Default::default(),
+            flat_lists: Default::default(),
         }
     }
 

@@ -22,6 +22,7 @@ pub(crate) mod case;
 pub(crate) mod common;
 pub(crate) mod context;
 pub(crate) mod documents;
+pub(crate) mod flat;
 pub(crate) mod input;
 pub(crate) mod investigate;
 pub(crate) mod justice;
@@ -116,6 +117,9 @@ pub struct Schemas {
     /// The full schema with `NullEntities`, for queries selecting `_entities`: the extension
     /// wraps the resolution of every field, so the other requests run without it.
     pub full_entities: Schema,
+    /// The full schema with flat pages (`flat::FlatLists`), for documents selecting `nodes`
+    /// (and not `_entities`); the same trade as `full_entities`.
+    pub full_lists: Schema,
     /// Contract schemas for introspection, per agency.
     pub agencies: HashMap<Agency, Schema>,
 }
@@ -123,8 +127,9 @@ pub struct Schemas {
 impl Schemas {
     /// Builds all schemas.
     pub fn build(limits: Limits) -> anyhow::Result<Schemas> {
-        let full = build_with(Audience::Full, limits, false)?;
+        let full = build_with(Audience::Full, limits, Execution::Plain)?;
         let full_entities = build(Audience::Full, limits)?;
+        let full_lists = build_with(Audience::Full, limits, Execution::FlatLists)?;
         let mut agencies = HashMap::new();
         for agency in Agency::ALL {
             agencies.insert(agency, build(Audience::Agency(agency), limits)?);
@@ -132,17 +137,21 @@ impl Schemas {
         Ok(Schemas {
             full,
             full_entities,
+            full_lists,
             agencies,
         })
     }
 
     /// The schema that executes a document of `shape` for `agency`: the agency's contract
-    /// schema for introspection, else the full one (with `NullEntities` for `_entities`).
+    /// schema for introspection, else the full one (with `NullEntities` for `_entities`, with
+    /// flat pages for `nodes`).
     pub fn executing(&self, agency: Agency, shape: &armor::Shape) -> &Schema {
         if shape.introspection {
             self.for_agency(agency)
         } else if shape.entities {
             &self.full_entities
+        } else if shape.lists {
+            &self.full_lists
         } else {
             &self.full
         }
@@ -406,15 +415,28 @@ fn scopes_directive(scopes: Vec<String>) -> async_graphql::dynamic::Directive {
 
 /// Builds the schema for `audience`, able to answer `_entities` with `null` items.
 pub fn build(audience: Audience, limits: Limits) -> anyhow::Result<Schema> {
-    build_with(audience, limits, true)
+    build_with(audience, limits, Execution::NullEntities)
 }
 
-/// Builds the schema for `audience`, with `NullEntities` when `null_entities` (without it, an
-/// `_entities` item that is not found fails the whole list).
+/// The extension a schema executes with (each wraps the resolution of every field, so each
+/// schema has at most one, chosen by the documents it executes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Execution {
+    /// None.
+    Plain,
+    /// `NullEntities`: an `_entities` item that is not found is `null` (without it, it fails
+    /// the whole list).
+    NullEntities,
+    /// Flat pages (`flat::FlatLists`): a connection's `nodes` that selects only plain value
+    /// fields is built as one list.
+    FlatLists,
+}
+
+/// Builds the schema for `audience`, executing with `execution`.
 pub fn build_with(
     audience: Audience,
     limits: Limits,
-    null_entities: bool,
+    execution: Execution,
 ) -> anyhow::Result<Schema> {
     let types = filter(model(), audience);
     let has = |n: &str| types.iter().any(|t| t.name() == n);
@@ -429,8 +451,14 @@ pub fn build_with(
         .limit_directives(limits.directives)
         .enable_federation()
         .entity_resolver(entities);
-    if null_entities {
-        builder = builder.extension(NullEntities);
+    match execution {
+        Execution::Plain => {}
+        Execution::NullEntities => builder = builder.extension(NullEntities),
+        Execution::FlatLists => {
+            builder = builder
+                .extension(flat::FlatLists)
+                .data(std::sync::Arc::new(flat::FlatFields::of(&types)));
+        }
     }
     if !limits.suggestions {
         builder = builder.disable_suggestions();
@@ -706,6 +734,9 @@ pub struct CatalogField {
     pub object: bool,
     /// Whether the field takes arguments.
     pub has_args: bool,
+    /// Whether it is a value computed from the row alone, which a flat page can build
+    /// (`flat::nodes`).
+    pub flat: bool,
 }
 
 /// Every output field of the schema for `audience`, in declaration order.
@@ -726,6 +757,7 @@ pub fn catalog(audience: Audience) -> Vec<CatalogField> {
                     object: objects.contains(f.ty.type_name()),
                     returns: f.ty.type_name().to_string(),
                     has_args: !f.args.is_empty(),
+                    flat: false,
                 });
             }
         }
@@ -738,6 +770,7 @@ pub fn catalog(audience: Audience) -> Vec<CatalogField> {
                     object: objects.contains(returns.as_str()),
                     returns,
                     has_args: !f.args.is_empty(),
+                    flat: f.flat.is_some(),
                 });
             }
         }

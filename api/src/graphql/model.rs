@@ -43,7 +43,14 @@ pub(crate) struct FieldDef {
     /// `None`: no rule in the table, so nobody may use it.
     pub(crate) rule: Option<Rule>,
     pub(crate) resolve: ResolveFn,
+    /// For a field computed synchronously from the row ([`ObjectDef::value`]): the same
+    /// computation, for [`super::flat`] pages.
+    pub(crate) flat: Option<FlatFn>,
 }
+
+/// A value field's computation on a parent row given as `Any` (`None` when the row is not of the
+/// field's parent type).
+pub(crate) type FlatFn = Arc<dyn Fn(&dyn Any) -> Option<Value> + Send + Sync>;
 
 /// An input object field.
 pub(crate) struct InputFieldDef {
@@ -301,9 +308,17 @@ impl<T: Guarded> ObjectDef<T> {
         V: Into<Value>,
         F: Fn(&T) -> V + Send + Sync + 'static,
     {
-        self.field(name, ty, description, Vec::new(), move |row: &T, _ctx| {
+        let f = Arc::new(f);
+        let flat = f.clone();
+        let mut def = self.field(name, ty, description, Vec::new(), move |row: &T, _ctx| {
             value(f(row))
-        })
+        });
+        if let Some(last) = def.fields.last_mut() {
+            last.flat = Some(Arc::new(move |row: &dyn Any| {
+                row.downcast_ref::<T>().map(|row| flat(row).into())
+            }));
+        }
+        def
     }
 
     /// A field with its own resolver (async, arguments, nested objects).
@@ -327,6 +342,7 @@ impl<T: Guarded> ObjectDef<T> {
             args,
             rule,
             resolve,
+            flat: None,
         });
         self
     }

@@ -258,8 +258,11 @@ async fn handle(
         }
     };
     let retry = retry_after(&response);
-    match serde_json::to_vec(&response) {
-        Ok(body) => {
+    // Sized for a page of rows, so that serializing one does not regrow (and copy) the buffer
+    // several times; the buffer lives until the response is sent.
+    let mut body = Vec::with_capacity(16 * 1024);
+    match serde_json::to_writer(&mut body, &response) {
+        Ok(()) => {
             let mut resp = (
                 StatusCode::OK,
                 [

@@ -7,6 +7,7 @@ mod audit;
 mod contracts;
 mod demo;
 mod federation;
+mod flat;
 mod foundation;
 mod injection;
 mod investigate;
