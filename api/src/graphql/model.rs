@@ -219,6 +219,10 @@ where
 /// Order: parent row → rule (none = deny) → [`policy::check`] against the row's facts →
 /// purpose for person-level data → audit record → resolver. A denial is recorded for the audit
 /// trail and returned as `FORBIDDEN` at the field's path; the rest of the response stands.
+///
+/// [`super::flat::nodes`] builds whole pages of value fields without calling the guard, and
+/// leaves to it every page where any of these steps would deny, ask for a purpose or record
+/// anything: a step added here must be added there too (or make it leave the page here).
 pub(crate) fn guard<T, F>(
     ty: &'static str,
     field: &'static str,
