@@ -218,8 +218,8 @@ pub(crate) fn nodes<'r, T: Guarded>(
         }
         list.push(Value::Object(object));
     }
-    metrics::counter!("ctex_flat_pages_total").increment(1);
     req.flat_lists.put(path_key(path), Value::List(list));
+    metrics::counter!("ctex_flat_pages_total").increment(1);
     true
 }
 
@@ -270,14 +270,15 @@ fn path_key(node: &async_graphql::QueryPathNode<'_>) -> usize {
 pub(crate) struct Pending(std::sync::Mutex<Vec<(usize, Value)>>);
 
 impl Pending {
+    /// Keeps `list` for the field `key`. A poisoned lock is taken over: the list is always
+    /// consistent, and losing it would answer an empty page.
     fn put(&self, key: usize, list: Value) {
-        if let Ok(mut pending) = self.0.lock() {
-            pending.push((key, list));
-        }
+        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        pending.push((key, list));
     }
 
     fn take(&self, key: usize) -> Option<Value> {
-        let mut pending = self.0.lock().ok()?;
+        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let at = pending.iter().position(|(k, _)| *k == key)?;
         Some(pending.swap_remove(at).1)
     }
