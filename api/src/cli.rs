@@ -78,9 +78,11 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit 1 naming the first bad event if it is broken.
-    Verify(DbArgs),
-    /// Write the events of a period as JSON lines (for archiving).
+    /// Seal staged write events, then recompute the hash chain; exit 1 naming the first bad
+    /// event if it is broken.
+    Verify(VerifyArgs),
+    /// Seal staged write events, then write the events of a period as JSON lines (for
+    /// archiving).
     Export {
         #[command(flatten)]
         db: DbArgs,
@@ -94,6 +96,16 @@ enum AuditCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Do not seal staged write events first (verify a database without writing to it); the
+    /// staged events are counted and reported instead.
+    #[arg(long)]
+    no_seal: bool,
 }
 
 #[derive(Debug, Args)]
@@ -390,7 +402,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => {
-            let db = crate::db::connect(&args.database_url, 2).await?;
+            let db = crate::db::connect(&args.db.database_url, 2).await?;
+            if args.no_seal {
+                let staged = crate::audit::staged(&db).await?;
+                if staged > 0 {
+                    eprintln!("{staged} staged write events are not sealed into the chain yet");
+                }
+            } else {
+                let sealed = crate::audit::seal(&db).await?;
+                if sealed > 0 {
+                    eprintln!("sealed {sealed} staged write events into the chain first");
+                }
+            }
             let report = crate::audit::verify(&db).await?;
             match report.first_bad {
                 None => println_out(&format!("audit chain verifies: {} events", report.events)),
@@ -422,6 +445,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let (from, to) = (parse(from, "from")?, parse(to, "to")?);
             let conn = crate::db::connect(&db.database_url, 2).await?;
+            crate::audit::seal(&conn).await?;
             let written = match out {
                 Some(path) => {
                     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -11,6 +11,7 @@
 
 pub mod agency;
 pub mod audit_event;
+pub mod audit_stage;
 pub mod campaign;
 pub mod case;
 pub mod case_event;

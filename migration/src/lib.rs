@@ -18,6 +18,7 @@ mod m20261126_000004_domain;
 pub mod m20261126_000005_investigation;
 mod m20261126_000006_statistics;
 mod m20261126_000007_performance;
+mod m20261206_000008_audit_stage;
 pub mod seed;
 
 /// All migrations of ctex, in the order they apply.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_investigation::Migration),
             Box::new(m20261126_000006_statistics::Migration),
             Box::new(m20261126_000007_performance::Migration),
+            Box::new(m20261206_000008_audit_stage::Migration),
         ]
     }
 }

@@ -8,11 +8,11 @@
 //! processes extend one linear chain; a request's events go in one multi-row insert.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entities::audit_event;
+use entities::{audit_event, audit_stage};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, NotSet,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -84,38 +84,117 @@ async fn lock_head(conn: &impl ConnectionTrait) -> Result<(i64, String), DbErr> 
     Ok((row.try_get("", "seq")?, row.try_get("", "hash")?))
 }
 
-/// Appends `events` by `actor` to the chain, inside the caller's transaction.
-pub(crate) async fn append(
+/// The most staged events one commit moves into the chain.
+pub const SEAL_BATCH: u64 = 1000;
+
+/// Stages a mutation's `events` by `actor` inside the mutation's own transaction: they commit
+/// (or roll back) with its writes, without the head lock. The sealer chains them later.
+pub(crate) async fn stage(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     events: Vec<PendingEvent>,
 ) -> Result<(), DbErr> {
-    append_many(conn, vec![(actor.clone(), events)]).await
+    if events.is_empty() {
+        return Ok(());
+    }
+    let at = crate::store::now();
+    let models = events.into_iter().map(|event| audit_stage::ActiveModel {
+        id: NotSet,
+        at: Set(at),
+        agency: Set(actor.agency.clone()),
+        subject: Set(actor.subject.clone()),
+        token_id: Set(actor.token_id.clone()),
+        request_id: Set(actor.request_id.clone()),
+        operation: Set(event
+            .key
+            .operation
+            .map(str::to_string)
+            .unwrap_or_else(|| actor.operation.clone())),
+        purpose: Set(actor.purpose.clone()),
+        entity_type: Set(event.key.entity_type.to_string()),
+        entity_id: Set(event.key.entity_id),
+        person_id: Set(event.key.person_id),
+        fields: Set(crate::store::json_list(&event.fields)),
+        action: Set(event.key.action.as_str().to_string()),
+        outcome: Set(event.key.outcome.as_str().to_string()),
+        reason: Set(event.key.reason.map(str::to_string)),
+    });
+    audit_stage::Entity::insert_many(models)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
 }
 
-/// Appends the events of several requests at once (one head lock, one insert), inside the
-/// caller's transaction: the group commit of concurrent requests' reads.
+/// Appends the events of several requests at once, inside the caller's transaction, after
+/// sealing (when `seal`) up to [`SEAL_BATCH`] staged events (they come first: they were
+/// committed earlier). One head lock, one insert: the group commit of concurrent requests'
+/// reads. Returns how many staged events were sealed; [`SEAL_BATCH`] of them means more may be
+/// waiting.
 ///
-/// On PostgreSQL the rows go in as one JSON parameter (`json_populate_recordset`) and the head
-/// moves in the same statement, so the statement text, and so its prepared plan, is the same
-/// whatever the number of events: three round trips under the head lock (lock, insert and move,
-/// commit). On SQLite, multi-row inserts.
+/// On PostgreSQL the rows go in as one JSON parameter (`json_populate_recordset`), and the
+/// sealed rows leave the stage and the head moves in the same statement, so the statement text,
+/// and so its prepared plan, is the same whatever the number of events: four round trips under
+/// the head lock (lock, read the stage, insert and move, commit). On SQLite, multi-row inserts.
 pub(crate) async fn append_many(
     conn: &impl ConnectionTrait,
     batches: Vec<(Actor, Vec<PendingEvent>)>,
-) -> Result<(), DbErr> {
-    let total: usize = batches.iter().map(|(_, e)| e.len()).sum();
-    if total == 0 {
-        return Ok(());
+    seal: bool,
+) -> Result<u64, DbErr> {
+    if !seal && batches.iter().all(|(_, e)| e.is_empty()) {
+        return Ok(0);
     }
     let (mut seq, mut prev) = lock_head(conn).await?;
+    // Read after the lock: a concurrent sealer (another process) has committed by now, so its
+    // rows are gone from the stage, and the order of `id` is the order of the chain.
+    let staged = if seal {
+        audit_stage::Entity::find()
+            .order_by_asc(audit_stage::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let total = staged.len() + batches.iter().map(|(_, e)| e.len()).sum::<usize>();
+    if total == 0 {
+        return Ok(0);
+    }
+    let sealed = staged.len() as u64;
+    let staged_ids: Vec<i64> = staged.iter().map(|s| s.id).collect();
     let at = crate::store::now();
     let mut rows: Vec<audit_event::Model> = Vec::with_capacity(total);
+    let mut push = |mut model: audit_event::Model| {
+        seq += 1;
+        model.seq = seq;
+        model.hash = event_hash(&prev, &model);
+        model.prev_hash = std::mem::replace(&mut prev, model.hash.clone());
+        rows.push(model);
+    };
+    for s in staged {
+        push(audit_event::Model {
+            seq: 0,
+            at: s.at,
+            agency: s.agency,
+            subject: s.subject,
+            token_id: s.token_id,
+            request_id: s.request_id,
+            operation: s.operation,
+            purpose: s.purpose,
+            entity_type: s.entity_type,
+            entity_id: s.entity_id,
+            person_id: s.person_id,
+            fields: s.fields,
+            action: s.action,
+            outcome: s.outcome,
+            reason: s.reason,
+            prev_hash: String::new(),
+            hash: String::new(),
+        });
+    }
     for (actor, events) in batches {
         for event in events {
-            seq += 1;
-            let mut model = audit_event::Model {
-                seq,
+            push(audit_event::Model {
+                seq: 0,
                 at,
                 agency: actor.agency.clone(),
                 subject: actor.subject.clone(),
@@ -136,23 +215,22 @@ pub(crate) async fn append_many(
                 reason: event.key.reason.map(str::to_string),
                 prev_hash: String::new(),
                 hash: String::new(),
-            };
-            model.hash = event_hash(&prev, &model);
-            model.prev_hash = std::mem::replace(&mut prev, model.hash.clone());
-            rows.push(model);
+            });
         }
     }
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {
         let json = serde_json::to_string(&rows.iter().map(row_json).collect::<Vec<_>>())
             .map_err(|e| DbErr::Custom(format!("audit rows: {e}")))?;
+        let ids = serde_json::to_string(&staged_ids)
+            .map_err(|e| DbErr::Custom(format!("staged ids: {e}")))?;
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
             APPEND_PG,
-            [json.into(), seq.into(), prev.into()],
+            [json.into(), seq.into(), prev.into(), ids.into()],
         ))
         .await?;
-        return Ok(());
+        return Ok(sealed);
     }
     for chunk in rows.chunks(500) {
         let models = chunk.iter().cloned().map(|m| audit_event::ActiveModel {
@@ -178,6 +256,12 @@ pub(crate) async fn append_many(
             .exec_without_returning(conn)
             .await?;
     }
+    for chunk in staged_ids.chunks(500) {
+        audit_stage::Entity::delete_many()
+            .filter(audit_stage::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
     let mut update = Query::update();
     update
         .table(Alias::new("audit_head"))
@@ -185,17 +269,55 @@ pub(crate) async fn append_many(
         .value(Alias::new("hash"), prev)
         .and_where(Expr::col(Alias::new("id")).eq(1));
     conn.execute_raw(backend.build(&update)).await?;
-    Ok(())
+    Ok(sealed)
 }
 
-/// PostgreSQL: insert the events (`$1`, a JSON array of rows) and move the head to `$2`, `$3`,
-/// in one statement.
+/// Moves every staged event into the chain, in commits of up to [`SEAL_BATCH`]; returns how
+/// many. The server's audit writer does this continuously; `ctex audit verify` and `export`
+/// and the `auditEvents` query do it first, so that they see every committed event.
+pub async fn seal(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    if !any_staged(db).await? {
+        return Ok(0);
+    }
+    let mut total = 0;
+    loop {
+        let txn = crate::store::begin_write(db).await?;
+        let sealed = append_many(&txn, Vec::new(), true).await?;
+        txn.commit().await?;
+        total += sealed;
+        if sealed < SEAL_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Whether any event is staged (one indexed row read, no lock).
+pub(crate) async fn any_staged(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(audit_stage::Entity::find()
+        .select_only()
+        .column(audit_stage::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// How many events are staged and not yet sealed.
+pub async fn staged(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    audit_stage::Entity::find().count(db).await
+}
+
+/// PostgreSQL: insert the events (`$1`, a JSON array of rows), delete the staged rows they seal
+/// (`$4`, a JSON array of ids) and move the head to `$2`, `$3`, in one statement.
 const APPEND_PG: &str = "WITH inserted AS (\
     INSERT INTO audit_event (seq, at, agency, subject, token_id, request_id, operation, purpose, \
     entity_type, entity_id, person_id, fields, action, outcome, reason, prev_hash, hash) \
     SELECT seq, at, agency, subject, token_id, request_id, operation, purpose, entity_type, \
     entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
-    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1) \
+    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1), \
+    sealed AS (DELETE FROM audit_stage WHERE id IN \
+    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1) \
     UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
 
 /// One event as a JSON object of its columns (timestamps RFC 3339 with microseconds, as

@@ -3,9 +3,18 @@
 //! During a request the field guard records person-level reads and every denial in the
 //! request's [`AuditBuffer`], grouped per entity (one event lists its fields); mutations record
 //! their write. Reads are appended by `flush_reads` before the response leaves (a request whose
-//! events cannot be written returns no data); writes are appended by `append_writes` inside
-//! the mutation's own transaction. [`chain`] keeps `audit_event` a linear SHA-256 hash chain,
-//! serialized on a locked head row so it stays linear across concurrent requests and processes.
+//! events cannot be written returns no data). Writes are staged by `append_writes` inside the
+//! mutation's own transaction (`audit_stage`: they commit or roll back with the write, without
+//! waiting for the chain), and the [`AuditWriter`] seals them into the chain moments later.
+//! [`chain`] keeps `audit_event` a linear SHA-256 hash chain, serialized on a locked head row so
+//! it stays linear across concurrent requests and processes.
+//!
+//! Why writes are staged (a difference from DESIGN §6, which appends them to the chain in the
+//! mutation's transaction): appending there held the head lock from the append through the
+//! mutation's commit flush, so all mutations of all processes queued on one lock. A staged
+//! event is as durable as the write it records; its place in the chain is decided by the
+//! sealer, in staging order. Until sealed (milliseconds while a server runs) it is not yet
+//! protected by the chain's hashes; `ctex audit verify` seals what is staged before verifying.
 //!
 //! This module never logs personal data: events hold ids, field names and codes.
 
@@ -14,10 +23,11 @@ pub mod writer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use uuid::Uuid;
 
-pub use chain::{VerifyReport, export, verify};
+pub use chain::{VerifyReport, export, seal, staged, verify};
 pub use writer::AuditWriter;
 
 /// Outcome of an audited access.
@@ -102,6 +112,8 @@ pub struct PendingEvent {
 pub struct AuditBuffer {
     reads: Mutex<BTreeMap<EventKey, BTreeSet<&'static str>>>,
     writes: Mutex<Vec<PendingEvent>>,
+    /// Write events were staged: the writer should seal them.
+    staged: AtomicBool,
 }
 
 fn entity_key(
@@ -272,24 +284,34 @@ impl Actor {
 }
 
 /// Writes the request's pending read and denial events (group-committed with other requests'),
-/// before its response leaves. An error here must withhold the response.
+/// before its response leaves, and has the writer seal the write events it staged. An error
+/// here must withhold the response.
 pub(crate) async fn flush_reads(
     writer: &AuditWriter,
     req: &crate::graphql::RequestCtx,
 ) -> anyhow::Result<()> {
     let events = req.audit.take_reads();
+    let staged = req.audit.staged.swap(false, Ordering::Relaxed);
     if events.is_empty() {
+        if staged {
+            writer.nudge();
+        }
         return Ok(());
     }
     writer.write(Actor::of(req), events).await
 }
 
-/// Appends the write events of a mutation inside its transaction.
+/// Stages the write events of a mutation inside its transaction (sealed into the chain by the
+/// writer after `flush_reads`).
 pub(crate) async fn append_writes(
     txn: &sea_orm::DatabaseTransaction,
     req: &crate::graphql::RequestCtx,
 ) -> crate::error::ApiResult<()> {
     let events = req.audit.take_writes();
-    chain::append(txn, &Actor::of(req), events).await?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    chain::stage(txn, &Actor::of(req), events).await?;
+    req.audit.staged.store(true, Ordering::Relaxed);
     Ok(())
 }

@@ -122,6 +122,9 @@ async fn list(ctx: &ResolverContext<'_>) -> ApiResult<Page<Arc<AuditNode>>> {
         action: input.enum_name("action")?,
     };
     let (first, after) = page_args(ctx, "SEQ")?;
+    // Write events staged by mutations that committed before this request take their place in
+    // the chain first, so that oversight sees them.
+    crate::audit::seal(&req.db).await?;
     let page = store::page(&req.read_db, &req.principal, &filter, after.as_ref(), first).await?;
     let me = req.principal.agency.code();
     Ok(page.map(|row| {

@@ -4,7 +4,8 @@
 //! ctex issues for it (captured from the PostgreSQL log by `bench/capture-sql.sh`: the same
 //! tables, joins, policy predicates, columns, ordering and limits, with the caller's agency as a
 //! parameter), decodes every selected column as ctex does, appends the same audit events to the
-//! same hash chain (group commit, as ctex's audit writer does) and answers the same JSON. No
+//! same hash chain (group commit and staged writes sealed by the writer, as ctex's audit writer
+//! does) and answers the same JSON. No
 //! GraphQL, no token, no policy engine, no rate limiting: what is left is the cost of the SQL,
 //! the audit and HTTP/JSON. Each audited route has a `-noaudit` twin.
 //!
@@ -29,7 +30,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -63,10 +64,14 @@ struct Actor {
     purpose: Option<String>,
 }
 
-struct Job {
-    actor: Actor,
-    events: Vec<Event>,
-    done: oneshot::Sender<Result<(), String>>,
+/// Work for the writer: read events and a waiter, or a nudge to seal staged events.
+enum Job {
+    Append {
+        actor: Actor,
+        events: Vec<Event>,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    Seal,
 }
 
 type Res = Result<Response, (StatusCode, String)>;
@@ -152,13 +157,77 @@ const APPEND_PG: &str = "WITH inserted AS (\
     entity_type, entity_id, person_id, fields, action, outcome, reason, prev_hash, hash) \
     SELECT seq, at, agency, subject, token_id, request_id, operation, purpose, entity_type, \
     entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
-    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1) \
+    FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1), \
+    sealed AS (DELETE FROM audit_stage WHERE id IN \
+    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1) \
     UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
+
+/// The staged events one commit seals (ctex: `audit::chain::SEAL_BATCH`).
+const SEAL_BATCH: i64 = 1000;
+
+/// ctex's read of the stage (sea-orm's `find().order_by_asc(id).limit(n)`).
+const STAGED: &str = "SELECT \"audit_stage\".\"id\", \"audit_stage\".\"at\", \"audit_stage\".\"agency\", \"audit_stage\".\"subject\", \"audit_stage\".\"token_id\", \"audit_stage\".\"request_id\", \"audit_stage\".\"operation\", \"audit_stage\".\"purpose\", \"audit_stage\".\"entity_type\", \"audit_stage\".\"entity_id\", \"audit_stage\".\"person_id\", \"audit_stage\".\"fields\", \"audit_stage\".\"action\", \"audit_stage\".\"outcome\", \"audit_stage\".\"reason\" FROM \"audit_stage\" ORDER BY \"audit_stage\".\"id\" ASC LIMIT $1";
+
+/// ctex's look for any staged event (`chain::any_staged`).
+const ANY_STAGED: &str = "SELECT \"audit_stage\".\"id\" FROM \"audit_stage\" LIMIT $1";
+
+/// ctex's staging insert of one write event (sea-orm's `insert_many` of one row).
+const STAGE: &str = "INSERT INTO \"audit_stage\" (\"at\", \"agency\", \"subject\", \"token_id\", \"request_id\", \"operation\", \"purpose\", \"entity_type\", \"entity_id\", \"person_id\", \"fields\", \"action\", \"outcome\", \"reason\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/// One event with every column but its place and hashes.
+struct EventRow {
+    at: DateTime<Utc>,
+    agency: String,
+    subject: String,
+    token_id: String,
+    request_id: String,
+    operation: String,
+    purpose: Option<String>,
+    entity_type: String,
+    entity_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+    fields: String,
+    action: String,
+    outcome: String,
+    reason: Option<String>,
+}
+
+fn row_of(actor: &Actor, e: &Event, at: DateTime<Utc>) -> EventRow {
+    let mut fields: Vec<String> = e.fields.iter().map(|f| f.to_string()).collect();
+    fields.sort_unstable();
+    fields.dedup();
+    EventRow {
+        at,
+        agency: actor.agency.clone(),
+        subject: actor.subject.clone(),
+        token_id: actor.token_id.clone(),
+        request_id: actor.request_id.clone(),
+        operation: e.operation.clone(),
+        purpose: actor.purpose.clone(),
+        entity_type: e.entity_type.to_string(),
+        entity_id: e.entity_id,
+        person_id: e.person_id,
+        fields: serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into()),
+        action: e.action.to_string(),
+        outcome: "ALLOWED".into(),
+        reason: None,
+    }
+}
 
 fn spawn_writer(pool: PgPool) -> mpsc::Sender<Job> {
     let (tx, mut rx) = mpsc::channel::<Job>(4096);
     tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
+        let mut sweep = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut more = false;
+        loop {
+            let first = if more {
+                Job::Seal
+            } else {
+                tokio::select! {
+                    job = rx.recv() => match job { Some(job) => job, None => break },
+                    _ = sweep.tick() => Job::Seal,
+                }
+            };
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -168,101 +237,188 @@ fn spawn_writer(pool: PgPool) -> mpsc::Sender<Job> {
             }
             let mut waiters = Vec::with_capacity(jobs.len());
             let mut batches = Vec::with_capacity(jobs.len());
+            let mut seal = false;
             for j in jobs {
-                waiters.push(j.done);
-                batches.push((j.actor, j.events));
+                match j {
+                    Job::Append {
+                        actor,
+                        events,
+                        done,
+                    } => {
+                        waiters.push(done);
+                        batches.push((actor, events));
+                    }
+                    Job::Seal => seal = true,
+                }
             }
             let result = async {
+                if batches.is_empty() {
+                    // ctex: `chain::any_staged`, before any lock.
+                    let any = sqlx::query(ANY_STAGED)
+                        .bind(1i64)
+                        .fetch_optional(&pool)
+                        .await?;
+                    if any.is_none() {
+                        return Ok(0);
+                    }
+                }
                 let mut txn = pool.begin().await?;
-                append(&mut txn, batches).await?;
-                txn.commit().await
+                let sealed = append(&mut txn, batches, seal).await?;
+                txn.commit().await?;
+                Ok::<_, sqlx::Error>(sealed)
             }
             .await
             .map_err(|e| e.to_string());
+            more = matches!(result, Ok(n) if n >= SEAL_BATCH);
             for done in waiters {
-                let _ = done.send(result.clone());
+                let _ = done.send(result.clone().map(|_| ()));
             }
         }
     });
     tx
 }
 
-/// Appends the events under the head lock, in the caller's transaction (ctex:
-/// `audit::chain::append_many`): lock, one insert-and-move statement.
+/// Stages write events in the mutation's transaction (ctex: `audit::chain::stage`).
+async fn stage(
+    txn: &mut Transaction<'_, Postgres>,
+    actor: &Actor,
+    events: Vec<Event>,
+) -> Result<(), sqlx::Error> {
+    let at = Utc::now().trunc_subsecs(6);
+    for e in &events {
+        let r = row_of(actor, e, at);
+        sqlx::query(STAGE)
+            .bind(r.at)
+            .bind(r.agency)
+            .bind(r.subject)
+            .bind(r.token_id)
+            .bind(r.request_id)
+            .bind(r.operation)
+            .bind(r.purpose)
+            .bind(r.entity_type)
+            .bind(r.entity_id)
+            .bind(r.person_id)
+            .bind(r.fields)
+            .bind(r.action)
+            .bind(r.outcome)
+            .bind(r.reason)
+            .execute(&mut **txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Seals staged events (when `seal`), then appends the read events, under the head lock, in the caller's
+/// transaction (ctex: `audit::chain::append_many`): lock, read the stage, one
+/// insert-delete-and-move statement. Returns how many staged events were sealed.
 async fn append(
     txn: &mut Transaction<'_, Postgres>,
     batches: Vec<(Actor, Vec<Event>)>,
-) -> Result<(), sqlx::Error> {
-    if batches.iter().all(|(_, e)| e.is_empty()) {
-        return Ok(());
+    seal: bool,
+) -> Result<i64, sqlx::Error> {
+    if !seal && batches.iter().all(|(_, e)| e.is_empty()) {
+        return Ok(0);
     }
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
         .fetch_one(&mut **txn)
         .await?;
     let mut seq: i64 = head.try_get("seq")?;
     let mut prev: String = head.try_get("hash")?;
+    let staged = if seal {
+        sqlx::query(STAGED)
+            .bind(SEAL_BATCH)
+            .fetch_all(&mut **txn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let mut ids = Vec::with_capacity(staged.len());
+    let mut all = Vec::new();
+    for r in &staged {
+        ids.push(r.try_get::<i64, _>("id")?);
+        all.push(EventRow {
+            at: r.try_get("at")?,
+            agency: r.try_get("agency")?,
+            subject: r.try_get("subject")?,
+            token_id: r.try_get("token_id")?,
+            request_id: r.try_get("request_id")?,
+            operation: r.try_get("operation")?,
+            purpose: r.try_get("purpose")?,
+            entity_type: r.try_get("entity_type")?,
+            entity_id: r.try_get("entity_id")?,
+            person_id: r.try_get("person_id")?,
+            fields: r.try_get("fields")?,
+            action: r.try_get("action")?,
+            outcome: r.try_get("outcome")?,
+            reason: r.try_get("reason")?,
+        });
+    }
     let at = Utc::now().trunc_subsecs(6);
-    let at_text = at.to_rfc3339_opts(SecondsFormat::Micros, true);
-    let mut rows = Vec::new();
     for (actor, events) in &batches {
         for e in events {
-            seq += 1;
-            let mut fields: Vec<String> = e.fields.iter().map(|f| f.to_string()).collect();
-            fields.sort_unstable();
-            fields.dedup();
-            let fields_text = serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into());
-            let canonical = serde_json::to_string(&Canonical {
-                seq,
-                at: at_text.clone(),
-                agency: &actor.agency,
-                subject: &actor.subject,
-                token_id: &actor.token_id,
-                request_id: &actor.request_id,
-                operation: &e.operation,
-                purpose: actor.purpose.as_deref(),
-                entity_type: e.entity_type,
-                entity_id: e.entity_id.map(|u| u.to_string()),
-                person_id: e.person_id.map(|u| u.to_string()),
-                fields,
-                action: e.action,
-                outcome: "ALLOWED",
-                reason: None,
-            })
-            .unwrap_or_default();
-            let mut hasher = Sha256::new();
-            hasher.update(prev.as_bytes());
-            hasher.update(canonical.as_bytes());
-            let hash = hex::encode(hasher.finalize());
-            rows.push(json!({
-                "seq": seq,
-                "at": at_text,
-                "agency": actor.agency,
-                "subject": actor.subject,
-                "token_id": actor.token_id,
-                "request_id": actor.request_id,
-                "operation": e.operation,
-                "purpose": actor.purpose,
-                "entity_type": e.entity_type,
-                "entity_id": e.entity_id,
-                "person_id": e.person_id,
-                "fields": fields_text,
-                "action": e.action,
-                "outcome": "ALLOWED",
-                "reason": Value::Null,
-                "prev_hash": prev,
-                "hash": hash,
-            }));
-            prev = hash;
+            all.push(row_of(actor, e, at));
         }
     }
+    if all.is_empty() {
+        return Ok(0);
+    }
+    let mut rows = Vec::with_capacity(all.len());
+    for r in &all {
+        seq += 1;
+        let at_text = r.at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let canonical = serde_json::to_string(&Canonical {
+            seq,
+            at: at_text.clone(),
+            agency: &r.agency,
+            subject: &r.subject,
+            token_id: &r.token_id,
+            request_id: &r.request_id,
+            operation: &r.operation,
+            purpose: r.purpose.as_deref(),
+            entity_type: &r.entity_type,
+            entity_id: r.entity_id.map(|u| u.to_string()),
+            person_id: r.person_id.map(|u| u.to_string()),
+            fields: serde_json::from_str(&r.fields).unwrap_or_default(),
+            action: &r.action,
+            outcome: &r.outcome,
+            reason: r.reason.as_deref(),
+        })
+        .unwrap_or_default();
+        let mut hasher = Sha256::new();
+        hasher.update(prev.as_bytes());
+        hasher.update(canonical.as_bytes());
+        let hash = hex::encode(hasher.finalize());
+        rows.push(json!({
+            "seq": seq,
+            "at": at_text,
+            "agency": r.agency,
+            "subject": r.subject,
+            "token_id": r.token_id,
+            "request_id": r.request_id,
+            "operation": r.operation,
+            "purpose": r.purpose,
+            "entity_type": r.entity_type,
+            "entity_id": r.entity_id,
+            "person_id": r.person_id,
+            "fields": r.fields,
+            "action": r.action,
+            "outcome": r.outcome,
+            "reason": r.reason,
+            "prev_hash": prev,
+            "hash": hash,
+        }));
+        prev = hash;
+    }
     let json = serde_json::to_string(&rows).unwrap_or_default();
+    let ids_json = serde_json::to_string(&ids).unwrap_or_default();
     sqlx::query(APPEND_PG)
         .bind(json)
         .bind(seq)
         .bind(&prev)
+        .bind(ids_json)
         .execute(&mut **txn)
         .await?;
-    Ok(())
+    Ok(ids.len() as i64)
 }
 
 fn actor(agency: &str) -> Actor {
@@ -286,7 +442,7 @@ async fn audit_reads(
     }
     let (done, wait) = oneshot::channel();
     app.audit
-        .send(Job {
+        .send(Job::Append {
             actor,
             events,
             done,
@@ -737,7 +893,7 @@ async fn w2(State(app): State<App>, Json(req): Json<W2>) -> Res {
 
 // ---------------------------------------------------------------------------------------------
 // W3: openCase and addParty (police), as captured in bench/results/sql/w3*-police.sql: the
-// writes and their WRITE event in one transaction (the chain appended inside it), then the
+// writes and their WRITE event in one transaction (staged, then sealed by the writer), then the
 // reload through the writer's scope; addParty's reload reads a person-level field, so its READ
 // event goes through the group commit.
 
@@ -791,10 +947,11 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
         fields: vec!["caseNumber", "legalBasis", "province", "title"],
         action: "WRITE",
     };
-    append(&mut txn, vec![(actor(agency), vec![event])])
+    stage(&mut txn, &actor(agency), vec![event])
         .await
         .map_err(fail)?;
     txn.commit().await.map_err(fail)?;
+    let _ = app.audit.try_send(Job::Seal);
     let case = load_case(&app, agency, id)
         .await?
         .ok_or_else(|| fail("reload"))?;
@@ -879,10 +1036,11 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         ],
         action: "WRITE",
     };
-    append(&mut txn, vec![(actor(agency), vec![event])])
+    stage(&mut txn, &actor(agency), vec![event])
         .await
         .map_err(fail)?;
     txn.commit().await.map_err(fail)?;
+    let _ = app.audit.try_send(Job::Seal);
     // The reload: the case's parties, then the new party's person, through the scope.
     let sql = format!(
         "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",

@@ -225,6 +225,190 @@ both!(the_chain_verifies_after_normal_use, |app| async move {
     assert!(text.contains("verifies"), "{text}");
 });
 
+/// `SELECT COUNT(*)` of `table` (`where` appended as is).
+async fn count_rows(conn: &sea_orm::DatabaseConnection, table: &str, filter: &str) -> i64 {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table} {filter}"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get("", "n").expect("n")
+}
+
+/// Waits until nothing is staged (the server's writer sealed it), or fails after 10 s.
+async fn until_sealed(conn: &sea_orm::DatabaseConnection) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count_rows(conn, "audit_stage", "").await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "staged write events were not sealed within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+both!(
+    a_write_event_commits_with_its_mutation_and_the_server_seals_it_unasked,
+    |app| async move {
+        let police = app.token(Agency::Police, "officer-1");
+        let case = open_case(&app, &police, case_input("HN-40", "01")).await;
+        let conn = app.db.connect().await.expect("connect");
+        // Nobody asks for the audit trail: the server's writer seals on its own.
+        until_sealed(&conn).await;
+        let oversight = app.token(Agency::Oversight, "auditor-1");
+        let sealed = events(&app, &oversight, json!({ "entityId": case }))
+            .await
+            .iter()
+            .filter(|e| e["action"] == "WRITE" && e["operation"] == "openCase")
+            .count();
+        assert_eq!(sealed, 1, "one sealed write event for the mutation");
+        let (ok, text) = verify_cli(&app.db.url);
+        assert!(ok, "{text}");
+        assert!(!text.contains("sealed"), "nothing was left to seal: {text}");
+        // A refused mutation stages nothing.
+        let writes = count_rows(&conn, "audit_event", "WHERE action = 'WRITE'").await;
+        let refused = app
+            .gql(
+                &police,
+                "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+                json!({ "i": case_input("HN-40", "01") }),
+            )
+            .await;
+        assert!(
+            refused["errors"].is_array(),
+            "duplicate case number: {refused}"
+        );
+        until_sealed(&conn).await;
+        assert_eq!(
+            count_rows(&conn, "audit_event", "WHERE action = 'WRITE'").await,
+            writes
+        );
+    }
+);
+
+/// Stages `n` write events as a process that committed its mutations and stopped before
+/// sealing them would have left them; returns their request ids in staging order.
+async fn stage_orphans(conn: &sea_orm::DatabaseConnection, tag: &str, n: usize) -> Vec<String> {
+    use sea_orm::{ActiveValue::NotSet, EntityTrait, Set};
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let request_id = format!("{tag}-{i}");
+        entities::audit_stage::Entity::insert(entities::audit_stage::ActiveModel {
+            id: NotSet,
+            at: Set(
+                chrono::DateTime::from_timestamp(1_780_000_000 + i as i64, 123_456_000)
+                    .expect("instant"),
+            ),
+            agency: Set("police".into()),
+            subject: Set("stopped-process".into()),
+            token_id: Set("jti".into()),
+            request_id: Set(request_id.clone()),
+            operation: Set("openCase".into()),
+            purpose: Set(None),
+            entity_type: Set("Case".into()),
+            entity_id: Set(Some(uuid::Uuid::now_v7())),
+            person_id: Set(None),
+            fields: Set("[\"title\"]".into()),
+            action: Set("WRITE".into()),
+            outcome: Set("ALLOWED".into()),
+            reason: Set(None),
+        })
+        .exec_without_returning(conn)
+        .await
+        .expect("stage");
+        ids.push(request_id);
+    }
+    ids
+}
+
+/// The request ids of the last `n` events of the chain, oldest first.
+async fn last_request_ids(conn: &sea_orm::DatabaseConnection, n: u64) -> Vec<String> {
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    let mut rows = entities::audit_event::Entity::find()
+        .order_by_desc(entities::audit_event::Column::Seq)
+        .limit(n)
+        .all(conn)
+        .await
+        .expect("events");
+    rows.reverse();
+    rows.into_iter().map(|r| r.request_id).collect()
+}
+
+async fn staged_events_of_a_stopped_process_are_sealed_in_order(backend: Backend) {
+    let env = TestEnv::new(backend).await;
+    let mut server = env.start_server(server_bin!());
+    let police = env.token(Agency::Police, "officer-1");
+    let (status, body) = server
+        .post(
+            Some(&police),
+            None,
+            &json!({
+                "query": "mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }",
+                "variables": { "i": case_input("HN-41", "01") }
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let conn = env.db.connect().await.expect("connect");
+    until_sealed(&conn).await;
+    server.terminate().await;
+
+    // A stopped process left three committed, unsealed events.
+    let orphans = stage_orphans(&conn, "orphan", 3).await;
+    let out = Command::new(server_bin!())
+        .args(["--log", "error", "audit", "verify", "--no-seal"])
+        .args(["--database-url", &env.db.url])
+        .output()
+        .expect("verify runs");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("3 staged write events are not sealed"),
+        "{text}"
+    );
+    assert_eq!(
+        count_rows(&conn, "audit_stage", "").await,
+        3,
+        "--no-seal writes nothing"
+    );
+
+    let (ok, text) = verify_cli(&env.db.url);
+    assert!(ok, "{text}");
+    assert!(text.contains("sealed 3 staged write events"), "{text}");
+    assert_eq!(count_rows(&conn, "audit_stage", "").await, 0);
+    assert_eq!(
+        last_request_ids(&conn, 3).await,
+        orphans,
+        "chained in staging order"
+    );
+
+    // A starting server seals what it finds, unasked.
+    let more = stage_orphans(&conn, "later", 2).await;
+    let server = env.start_server(server_bin!());
+    until_sealed(&conn).await;
+    assert_eq!(last_request_ids(&conn, 2).await, more);
+    drop(server);
+    let (ok, text) = verify_cli(&env.db.url);
+    assert!(ok && !text.contains("sealed"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_events_of_a_stopped_process_are_sealed_in_order_sqlite() {
+    staged_events_of_a_stopped_process_are_sealed_in_order(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_events_of_a_stopped_process_are_sealed_in_order_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    staged_events_of_a_stopped_process_are_sealed_in_order(Backend::Postgres).await;
+}
+
 /// Runs `sql` (written with `?` placeholders is not needed: no values) on the test database.
 async fn exec(db: &TestDb, sql: &str) {
     let conn = db.connect().await.expect("connect");
@@ -526,7 +710,13 @@ both!(
             "no personal data without its audit: {resp}"
         );
         assert!(!resp.to_string().contains("Giàng"));
-        // Writes fail whole: nothing is created without its event.
+        // Writes fail whole: nothing is created without its event (writes stage their events
+        // in `audit_stage`, inside their own transaction).
+        exec(
+            &app.db,
+            "ALTER TABLE audit_stage RENAME TO audit_stage_moved",
+        )
+        .await;
         let write = app
             .gql(
                 &police,
@@ -538,6 +728,11 @@ both!(
         exec(
             &app.db,
             "ALTER TABLE audit_event_moved RENAME TO audit_event",
+        )
+        .await;
+        exec(
+            &app.db,
+            "ALTER TABLE audit_stage_moved RENAME TO audit_stage",
         )
         .await;
         let count = app
