@@ -291,11 +291,11 @@ pub(crate) async fn flush_reads(
     req: &crate::graphql::RequestCtx,
 ) -> anyhow::Result<()> {
     let events = req.audit.take_reads();
-    let staged = req.audit.staged.swap(false, Ordering::Relaxed);
+    if req.audit.staged.swap(false, Ordering::Relaxed) {
+        // Ahead of the reads, so that usually one commit seals and appends both.
+        writer.nudge();
+    }
     if events.is_empty() {
-        if staged {
-            writer.nudge();
-        }
         return Ok(());
     }
     writer.write(Actor::of(req), events).await

@@ -258,6 +258,17 @@ both!(
         let conn = app.db.connect().await.expect("connect");
         // Nobody asks for the audit trail: the server's writer seals on its own.
         until_sealed(&conn).await;
+        // addParty also reads a person-level field back: its READ event and its staged WRITE
+        // event reach the chain together.
+        let added = app
+            .gql(
+                &police,
+                "mutation($i: AddPartyInput!) { addParty(input: $i) { id person { fullName } } }",
+                json!({ "i": { "caseId": case, "role": "VICTIM", "person": { "fullName": "Lò Thị Mai" } } }),
+            )
+            .await;
+        assert_eq!(data(&added)["addParty"]["person"]["fullName"], "Lò Thị Mai");
+        until_sealed(&conn).await;
         let oversight = app.token(Agency::Oversight, "auditor-1");
         let sealed = events(&app, &oversight, json!({ "entityId": case }))
             .await
@@ -265,6 +276,11 @@ both!(
             .filter(|e| e["action"] == "WRITE" && e["operation"] == "openCase")
             .count();
         assert_eq!(sealed, 1, "one sealed write event for the mutation");
+        assert_eq!(
+            count_rows(&conn, "audit_event", "WHERE action = 'WRITE'").await,
+            2,
+            "openCase and addParty"
+        );
         let (ok, text) = verify_cli(&app.db.url);
         assert!(ok, "{text}");
         assert!(!text.contains("sealed"), "nothing was left to seal: {text}");
