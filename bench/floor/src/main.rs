@@ -951,10 +951,11 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
         .await
         .map_err(fail)?;
     txn.commit().await.map_err(fail)?;
-    let _ = app.audit.try_send(Job::Seal);
     let case = load_case(&app, agency, id)
         .await?
         .ok_or_else(|| fail("reload"))?;
+    // ctex nudges its writer when the request is done (`audit::flush_reads`).
+    let _ = app.audit.try_send(Job::Seal);
     Ok(json_response(&json!({"data": {"openCase": {
         "id": case.id, "version": case.version, "status": case.status,
     }}})))
@@ -1040,7 +1041,6 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         .await
         .map_err(fail)?;
     txn.commit().await.map_err(fail)?;
-    let _ = app.audit.try_send(Job::Seal);
     // The reload: the case's parties, then the new party's person, through the scope.
     let sql = format!(
         "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
@@ -1081,6 +1081,8 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         fields: vec!["fullName"],
         action: "READ",
     };
+    // ctex nudges its writer just before handing it the request's reads.
+    let _ = app.audit.try_send(Job::Seal);
     audit_reads(&app, actor(agency), vec![read]).await?;
     Ok(body)
 }
