@@ -11,6 +11,8 @@
 //! [`SWEEP`], for events staged by another process or left by one that stopped. Commits of
 //! reads alone do not look at the stage.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -40,12 +42,17 @@ enum Job {
 #[derive(Clone)]
 pub struct AuditWriter {
     tx: mpsc::Sender<Job>,
+    /// Set by [`AuditWriter::nudge`], taken by the writer's next commit: a nudge is never lost,
+    /// even when the queue is full.
+    seal_due: Arc<AtomicBool>,
 }
 
 impl AuditWriter {
     /// Starts the writer task over `db`.
     pub fn spawn(db: DatabaseConnection) -> AuditWriter {
         let (tx, mut rx) = mpsc::channel::<Job>(4096);
+        let seal_due = Arc::new(AtomicBool::new(false));
+        let due = seal_due.clone();
         tokio::spawn(async move {
             let mut sweep = tokio::time::interval(SWEEP);
             sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -71,7 +78,7 @@ impl AuditWriter {
                 }
                 let mut batches = Vec::new();
                 let mut waiters = Vec::new();
-                let mut seal = false;
+                let mut seal = due.swap(false, Ordering::AcqRel);
                 for job in jobs {
                     match job {
                         Job::Append {
@@ -98,7 +105,7 @@ impl AuditWriter {
                 more = matches!(result, Ok(sealed) if sealed >= super::chain::SEAL_BATCH);
             }
         });
-        AuditWriter { tx }
+        AuditWriter { tx, seal_due }
     }
 
     /// Appends `events` by `actor` and waits until they are committed.
@@ -121,8 +128,9 @@ impl AuditWriter {
     }
 
     /// Asks the writer to seal staged events soon. Never waits: when the queue is full, the
-    /// writer has commits ahead of it, and each of them seals.
+    /// writer has commits ahead of it, and the next of them seals (`seal_due`).
     pub fn nudge(&self) {
+        self.seal_due.store(true, Ordering::Release);
         let _ = self.tx.try_send(Job::Seal);
     }
 }
