@@ -82,7 +82,8 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests, seals staged audit
+    /// events and closes the pool.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -95,6 +96,16 @@ impl App {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        // Write events staged by the last mutations take their place in the chain before the
+        // pool closes, so that a clean stop leaves nothing unsealed.
+        match crate::audit::seal(&db).await {
+            Ok(0) => {}
+            Ok(sealed) => tracing::info!(sealed, "staged audit events sealed at shutdown"),
+            Err(err) => tracing::warn!(
+                error = %err,
+                "sealing staged audit events at shutdown failed; the next start seals them"
+            ),
+        }
         db.close().await.ok();
         Ok(())
     }

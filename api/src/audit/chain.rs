@@ -284,6 +284,7 @@ pub async fn seal(db: &DatabaseConnection) -> Result<u64, DbErr> {
         let txn = crate::store::begin_write(db).await?;
         let sealed = append_many(&txn, Vec::new(), true).await?;
         txn.commit().await?;
+        metrics::counter!("ctex_audit_sealed_total").increment(sealed);
         total += sealed;
         if sealed < SEAL_BATCH {
             return Ok(total);

@@ -149,5 +149,6 @@ async fn commit(
     let txn = crate::store::begin_write(db).await?;
     let sealed = super::chain::append_many(&txn, batches, seal).await?;
     txn.commit().await?;
+    metrics::counter!("ctex_audit_sealed_total").increment(sealed);
     Ok(sealed)
 }

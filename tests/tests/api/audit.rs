@@ -9,8 +9,8 @@ use ctex_tests::ctex::domain::Agency;
 use ctex_tests::ctex::graphql::{Audience, CatalogField, catalog};
 use ctex_tests::ctex::policy;
 use ctex_tests::{
-    Backend, TestApp, TestDb, TestEnv, add_party, both, case_input, code, data, open_case,
-    postgres_or_skip, server_bin,
+    Backend, TestApp, TestDb, TestEnv, add_party, both, case_input, code, data, metric_sum,
+    open_case, postgres_or_skip, server_bin,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -404,10 +404,21 @@ async fn staged_events_of_a_stopped_process_are_sealed_in_order(backend: Backend
 
     // A starting server seals what it finds, unasked.
     let more = stage_orphans(&conn, "later", 2).await;
-    let server = env.start_server(server_bin!());
+    let mut server = env.start_server(server_bin!());
     until_sealed(&conn).await;
     assert_eq!(last_request_ids(&conn, 2).await, more);
-    drop(server);
+    assert_eq!(
+        metric_sum(&server.metrics().await, "ctex_audit_sealed_total"),
+        2.0
+    );
+
+    // Events staged while it runs that nobody nudged it about (another process stopped before
+    // sealing) are sealed when it stops cleanly, well before its next sweep.
+    let last = stage_orphans(&conn, "at-shutdown", 2).await;
+    assert_eq!(count_rows(&conn, "audit_stage", "").await, 2);
+    server.terminate().await;
+    assert_eq!(count_rows(&conn, "audit_stage", "").await, 0);
+    assert_eq!(last_request_ids(&conn, 2).await, last);
     let (ok, text) = verify_cli(&env.db.url);
     assert!(ok && !text.contains("sealed"), "{text}");
 }
