@@ -688,12 +688,11 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         })
     })
     .await?;
-    write::reload(
-        store::parties_of_cases(&req.db, &req.principal, &[case_id]),
-        |p| p.row.id == id,
-        "party",
-    )
-    .await
+    // The new party alone, not all the case's parties (a case can hold hundreds).
+    store::party_by_id(&req.db, &req.principal, id)
+        .await?
+        .map(Arc::new)
+        .ok_or(ApiError::NotFound("party"))
 }
 
 /// The fields of `UpdatePartyInput` that only apply to victims, and those only to suspects.

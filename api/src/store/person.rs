@@ -389,11 +389,11 @@ pub(crate) async fn party_by_id(
     p: &Principal,
     id: Uuid,
 ) -> ApiResult<Option<PartyView>> {
-    let mut rows = scoped_parties(p)
-        .filter(case_party::Column::Id.eq(id))
-        .into_model::<PartyView>()
-        .all(db)
-        .await?;
+    let backend = db.get_database_backend();
+    let mut rows: Vec<PartyView> = rendered::load(db, "person::parties_by_ids", p, &[id], |ids| {
+        parties_sql(backend, p, "id", ids)
+    })
+    .await?;
     attach_shared_fields(db, p, &mut rows, |m| m.person_id).await?;
     Ok(rows.into_iter().next())
 }

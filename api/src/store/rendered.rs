@@ -198,9 +198,12 @@ mod tests {
 
     /// Every load that keeps its statement, under a kind name of its own (the cache is shared
     /// by the whole process).
-    const LOADS: [(&str, Build); 5] = [
+    const LOADS: [(&str, Build); 6] = [
         ("test:case::by_ids", case::by_ids_sql),
         ("test:person::by_ids", person::by_ids_sql),
+        ("test:person::parties_by_ids", |b, p, ids| {
+            person::parties_sql(b, p, "id", ids)
+        }),
         ("test:person::parties_of_cases", |b, p, ids| {
             person::parties_sql(b, p, "case_id", ids)
         }),
@@ -348,5 +351,82 @@ mod tests {
             "SQLite lists the ids in the text"
         );
         assert!(cached("test:sqlite", &p).is_none());
+    }
+
+    /// The database URL `admin` with its database name replaced by `name`.
+    fn with_database(admin: &str, name: &str) -> String {
+        let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
+        let (server, _) = base.rsplit_once('/').expect("a database URL");
+        match query {
+            "" => format!("{server}/{name}"),
+            q => format!("{server}/{name}?{q}"),
+        }
+    }
+
+    /// Prepared on PostgreSQL, every load's statement settles on the generic plan instead of
+    /// being planned anew for each call (PostgreSQL plans the first five calls for their values
+    /// and then keeps the generic plan unless those looked cheaper; with the ids' array in plain
+    /// sight, or a branch written `$1 = $2`, they did, and planning cost more than running).
+    /// Runs when `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
+    #[tokio::test]
+    async fn the_loads_keep_their_generic_plan_on_postgres() {
+        let Some(admin) = std::env::var("CTEX_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+            return;
+        };
+        let name = format!("ctex_plans_{}", Uuid::now_v7().simple());
+        let server = crate::db::connect(&admin, 1)
+            .await
+            .expect("admin connection");
+        server
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create database");
+        // One connection, so that every call finds the statement it prepared before.
+        let db = crate::db::connect(&with_database(&admin, &name), 1)
+            .await
+            .expect("connect");
+        crate::db::migrate(&db).await.expect("migrate");
+        let mut custom = Vec::new();
+        for agency in Agency::iter() {
+            for p in shapes(agency) {
+                for (kind, build) in LOADS {
+                    let mut sql = String::new();
+                    for n in 1..=8 {
+                        let ids: Vec<Uuid> = (0..n).map(|_| Uuid::now_v7()).collect();
+                        let stmt = build(DbBackend::Postgres, &p, &ids);
+                        sql.clone_from(&stmt.sql);
+                        db.query_all_raw(stmt).await.expect("load");
+                    }
+                    let plans = db
+                        .query_one_raw(Statement::from_sql_and_values(
+                            DbBackend::Postgres,
+                            "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                             WHERE statement = $1",
+                            [sql.into()],
+                        ))
+                        .await
+                        .expect("plans")
+                        .expect("the statement was prepared");
+                    let generic: i64 = plans.try_get("", "generic_plans").expect("generic");
+                    let calls: i64 = plans.try_get("", "custom_plans").expect("custom");
+                    if generic == 0 {
+                        custom.push(format!(
+                            "{agency} {kind} {:?}: {calls} custom plans",
+                            p.jurisdiction
+                        ));
+                    }
+                }
+            }
+        }
+        db.close().await.ok();
+        server
+            .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .await
+            .ok();
+        assert!(custom.is_empty(), "planned for every call: {custom:#?}");
     }
 }

@@ -690,7 +690,7 @@ fn json_response(v: &impl Serialize) -> Response {
 async fn w1(State(app): State<App>, Json(req): Json<W1>, audited: bool) -> Res {
     let agency = agency_of(&req.agency)?;
     let sql = format!(
-        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[])))",
         case_scope("case_record")
     );
     let case: Option<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -703,7 +703,7 @@ async fn w1(State(app): State<App>, Json(req): Json<W1>, audited: bool) -> Res {
         return Ok(json_response(&json!({"data": {"case": null}})));
     };
     let sql = format!(
-        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
+        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
         facts = minor_fact("pe"),
         cs = case_scope("pc"),
         ps = person_scope("pe", agency),
@@ -724,7 +724,7 @@ async fn w1(State(app): State<App>, Json(req): Json<W1>, audited: bool) -> Res {
     let mut idents: HashMap<Uuid, Vec<IdentRow>> = HashMap::new();
     if !person_ids.is_empty() {
         let sql = format!(
-            "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST($2 AS uuid[])))",
+            "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[])))",
             facts = minor_fact("person"),
             ps = person_scope("person", agency),
         );
@@ -735,7 +735,7 @@ async fn w1(State(app): State<App>, Json(req): Json<W1>, audited: bool) -> Res {
             persons.insert(p.id, p);
         }
         let sql = format!(
-            "SELECT {IDENT_COLS}, {facts} FROM \"identifier\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"identifier\".\"person_id\" WHERE {ps} AND (\"identifier\".\"person_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"identifier\".\"id\" ASC",
+            "SELECT {IDENT_COLS}, {facts} FROM \"identifier\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"identifier\".\"person_id\" WHERE {ps} AND (\"identifier\".\"person_id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[]))) ORDER BY \"identifier\".\"id\" ASC",
             facts = minor_fact("pe"),
             ps = person_scope("pe", agency),
         );
@@ -910,18 +910,6 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
     let now = Utc::now().trunc_subsecs(6);
     let id = Uuid::now_v7();
     let mut txn = app.pool.begin().await.map_err(fail)?;
-    let dup = sqlx::query(
-        "SELECT \"case_record\".\"id\" FROM \"case_record\" WHERE \"case_record\".\"lead_agency\" = $1 AND \"case_record\".\"case_number\" = $2 LIMIT $3",
-    )
-    .bind(agency)
-    .bind(&req.case_number)
-    .bind(1i64)
-    .fetch_optional(&mut *txn)
-    .await
-    .map_err(fail)?;
-    if dup.is_some() {
-        return Err(bad("the case number is taken"));
-    }
     sqlx::query(W3_INSERT_CASE)
         .bind(id)
         .bind(&req.case_number)
@@ -932,7 +920,11 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
         .bind("floor")
         .execute(&mut *txn)
         .await
-        .map_err(fail)?;
+        .map_err(|e| match e.as_database_error() {
+            // As ctex: the unique index on (lead_agency, case_number) decides, no look-up.
+            Some(db) if db.is_unique_violation() => bad("the case number is taken"),
+            _ => fail(e),
+        })?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind("ctex_events")
         .bind(format!("CaseUpdated:{id}"))
@@ -968,7 +960,7 @@ async fn load_case(
     id: Uuid,
 ) -> Result<Option<CaseRow>, (StatusCode, String)> {
     let sql = format!(
-        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        "SELECT {CASE_COLS} FROM \"case_record\" WHERE {} AND (\"case_record\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[])))",
         case_scope("case_record")
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -1041,16 +1033,16 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         .await
         .map_err(fail)?;
     txn.commit().await.map_err(fail)?;
-    // The reload: the case's parties, then the new party's person, through the scope.
+    // The reload: the new party, then its person, through the scope.
     let sql = format!(
-        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"case_id\" = ANY(CAST($2 AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
+        "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
         facts = minor_fact("pe"),
         cs = case_scope("pc"),
         ps = person_scope("pe", agency),
     );
     let parties: Vec<PartyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(agency)
-        .bind(vec![case.id])
+        .bind(vec![party_id])
         .fetch_all(&app.pool)
         .await
         .map_err(fail)?;
@@ -1059,7 +1051,7 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         .find(|p| p.id == party_id)
         .ok_or_else(|| fail("reload"))?;
     let sql = format!(
-        "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST($2 AS uuid[])))",
+        "SELECT {PERSON_COLS}, {facts} FROM \"person\" WHERE {ps} AND (\"person\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[])))",
         facts = minor_fact("person"),
         ps = person_scope("person", agency),
     );

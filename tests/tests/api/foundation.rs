@@ -240,6 +240,35 @@ both!(
     }
 );
 
+both!(
+    a_case_number_is_taken_once_per_agency_even_by_concurrent_calls,
+    |app| async move {
+        let police = app.token(Agency::Police, "officer-1");
+        let calls = (0..8).map(|_| open_with(&app, &police, case_input("HN-5", "01")));
+        let results = futures::future::join_all(calls).await;
+        let opened = results
+            .iter()
+            .filter(|r| r["errors"].is_null() && r["data"]["openCase"]["id"].is_string())
+            .count();
+        assert_eq!(opened, 1, "{results:?}");
+        for refused in results.iter().filter(|r| !r["errors"].is_null()) {
+            assert_eq!(code(refused), "CONFLICT", "{refused}");
+            assert_eq!(
+                refused["errors"][0]["message"], "your agency already has a case numbered HN-5",
+                "{refused}"
+            );
+        }
+        let count = app
+            .gql(&police, "{ cases { totalCount } }", json!({}))
+            .await;
+        assert_eq!(data(&count)["cases"]["totalCount"], 1);
+        // Another agency's numbering is its own.
+        let guard = app.token(Agency::BorderGuard, "guard-1");
+        let theirs = open_with(&app, &guard, case_input("HN-5", "01")).await;
+        assert!(data(&theirs)["openCase"]["id"].is_string(), "{theirs}");
+    }
+);
+
 async fn open_with(app: &TestApp, token: &str, input: Value) -> Value {
     app.gql(
         token,
