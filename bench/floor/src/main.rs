@@ -169,7 +169,7 @@ const SEAL_BATCH: i64 = 1000;
 const STAGED: &str = "SELECT \"audit_stage\".\"id\", \"audit_stage\".\"at\", \"audit_stage\".\"agency\", \"audit_stage\".\"subject\", \"audit_stage\".\"token_id\", \"audit_stage\".\"request_id\", \"audit_stage\".\"operation\", \"audit_stage\".\"purpose\", \"audit_stage\".\"entity_type\", \"audit_stage\".\"entity_id\", \"audit_stage\".\"person_id\", \"audit_stage\".\"fields\", \"audit_stage\".\"action\", \"audit_stage\".\"outcome\", \"audit_stage\".\"reason\" FROM \"audit_stage\" ORDER BY \"audit_stage\".\"id\" ASC LIMIT $1";
 
 /// ctex's look for any staged event (`chain::any_staged`).
-const ANY_STAGED: &str = "SELECT \"audit_stage\".\"id\" FROM \"audit_stage\" LIMIT $1";
+const ANY_STAGED: &str = "SELECT \"audit_stage\".\"id\" FROM \"audit_stage\" ORDER BY \"audit_stage\".\"id\" ASC LIMIT $1";
 
 /// ctex's staging insert of one write event (sea-orm's `insert_many` of one row).
 const STAGE: &str = "INSERT INTO \"audit_stage\" (\"at\", \"agency\", \"subject\", \"token_id\", \"request_id\", \"operation\", \"purpose\", \"entity_type\", \"entity_id\", \"person_id\", \"fields\", \"action\", \"outcome\", \"reason\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
