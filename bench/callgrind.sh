@@ -12,7 +12,7 @@
 #
 # Needs bench/setup.sh first (binaries, tokens, sample ids; CASES=20000 is enough: the cost per
 # request does not depend on the table's size) and valgrind. Environment: PG, BENCH_DB (as
-# setup.sh), WORKLOAD (w1 or w2, default w2), TARGETS (default "ctex floor"), CTEX (the ctex
+# setup.sh), WORKLOAD (w1, w2 or w3, default w2), TARGETS (default "ctex floor"), CTEX (the ctex
 # binary, default bench/.work/ctex), WARMUP (default 30), REQUESTS (default 200), LABEL, OUT
 # (default bench/results/callgrind.jsonl; appended to).
 set -euo pipefail

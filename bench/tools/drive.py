@@ -5,12 +5,13 @@ concurrency would only queue. The requests are the ones bench/wrk/workload.lua s
 queries, tokens and sample ids; W2 walks the same provinces page by page). Exits non-zero if a
 response is not 200 or carries GraphQL errors, so a count never includes refused requests.
 
-    python3 bench/tools/drive.py ctex|floor w1|w2 DATA_DIR PORT N
+    python3 bench/tools/drive.py ctex|floor w1|w2|w3 DATA_DIR PORT N
 """
 
 import http.client
 import json
 import sys
+import time
 
 W1 = (
     "query Case($id: ID!) { case(id: $id) { id caseNumber title status province parties "
@@ -21,7 +22,12 @@ W2 = (
     "after: $after, filter: { province: $p, status: $s }) { nodes { id caseNumber title status "
     "province leadAgency openedAt } pageInfo { endCursor hasNextPage } } }"
 )
+OPEN = "mutation Open($i: OpenCaseInput!) { openCase(input: $i) { id version status } }"
+PARTY = (
+    "mutation Party($i: AddPartyInput!) { addParty(input: $i) { id role person { id fullName } } }"
+)
 PROVINCES = ["40", "42", "38", "10", "02", "11", "14", "20"]
+TOKENS = {"w1": "tokens_read.txt", "w2": "tokens_w2.txt", "w3": "tokens_write.txt"}
 
 
 def lines(path):
@@ -32,8 +38,9 @@ def lines(path):
 def main():
     target, workload, data, port, n = sys.argv[1:6]
     n = int(n)
-    tokens = lines(f"{data}/{'tokens_w2.txt' if workload == 'w2' else 'tokens_read.txt'}")
-    cases = lines(f"{data}/w1_cases.txt") if workload == "w1" else []
+    tokens = lines(f"{data}/{TOKENS[workload]}")
+    cases = lines(f"{data}/{workload}_cases.txt") if workload in ("w1", "w3") else []
+    run = f"{target}-{int(time.time())}"
     conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=120)
     cursor, province = None, 0
     for i in range(n):
@@ -45,6 +52,27 @@ def main():
             else:
                 body = {"id": case, "agency": agency}
             path = "/graphql" if target == "ctex" else "/w1"
+        elif workload == "w3":
+            # As workload.lua: openCase with a new number, then addParty on a sampled case.
+            title, name, phone = "Vụ việc kiểm thử tải", f"Nguyễn Thị Kiểm {i}", "0912345678"
+            if i % 2 == 0:
+                number = f"DRIVE-{run}-{i}"
+                if target == "ctex":
+                    i_ = {"caseNumber": number, "title": title, "province": "40"}
+                    i_["legalBasis"] = "ART_150"
+                    body = {"query": OPEN, "variables": {"i": i_}}
+                else:
+                    body = {"caseNumber": number, "title": title, "province": "40"}
+                path = "/graphql" if target == "ctex" else "/w3/open"
+            else:
+                case = cases[i % len(cases)]
+                if target == "ctex":
+                    person = {"fullName": name, "phone": phone}
+                    i_ = {"caseId": case, "role": "VICTIM", "person": person}
+                    body = {"query": PARTY, "variables": {"i": i_}}
+                else:
+                    body = {"caseId": case, "fullName": name, "phone": phone}
+                path = "/graphql" if target == "ctex" else "/w3/party"
         else:
             p = PROVINCES[province]
             if target == "ctex":
