@@ -91,3 +91,65 @@ pub async fn ready(db: &DatabaseConnection) -> Result<(), &'static str> {
         Err(_) => Err("migration status unknown"),
     }
 }
+
+/// A database of a unit test's own on the PostgreSQL server `CTEX_TEST_DATABASE_URL` names,
+/// migrated; [`ScratchPostgres::remove`] removes it.
+#[cfg(test)]
+pub(crate) struct ScratchPostgres {
+    server: DatabaseConnection,
+    name: String,
+    /// The database's URL.
+    pub(crate) url: String,
+    /// A pool of `pool` connections to it.
+    pub(crate) db: DatabaseConnection,
+}
+
+#[cfg(test)]
+impl ScratchPostgres {
+    /// Creates and migrates a database named `prefix` and a UUID, with a pool of `pool`
+    /// connections; `None` (and a line on stderr) when `CTEX_TEST_DATABASE_URL` is not set.
+    pub(crate) async fn create(prefix: &str, pool: u32) -> Option<ScratchPostgres> {
+        let Some(admin) = std::env::var("CTEX_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+            return None;
+        };
+        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        let server = connect(&admin, 1).await.expect("admin connection");
+        server
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create database");
+        let url = with_database(&admin, &name);
+        let db = connect(&url, pool).await.expect("connect");
+        migrate(&db).await.expect("migrate");
+        Some(ScratchPostgres {
+            server,
+            name,
+            url,
+            db,
+        })
+    }
+
+    /// Closes the pool and drops the database.
+    pub(crate) async fn remove(self) {
+        self.db.close().await.ok();
+        self.server
+            .execute_unprepared(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
+            .await
+            .ok();
+    }
+}
+
+/// The database URL `admin` with its database name replaced by `name`.
+#[cfg(test)]
+fn with_database(admin: &str, name: &str) -> String {
+    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
+    let (server, _) = base.rsplit_once('/').expect("a database URL");
+    match query {
+        "" => format!("{server}/{name}"),
+        q => format!("{server}/{name}?{q}"),
+    }
+}

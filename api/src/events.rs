@@ -1,14 +1,20 @@
 //! Change events for subscriptions, across replicas.
 //!
-//! A mutation that changes a flag, a referral or a case announces it: on PostgreSQL with
-//! `pg_notify` inside the mutation's transaction (so the event exists only if the change
-//! commits, and reaches every `ctex serve` process listening on the same database); on SQLite
-//! (one process) on the in-process channel after the commit. Events carry a kind and an id,
-//! never personal data: each subscriber loads the row through its own scope.
+//! A mutation that changes a flag, a referral or a case announces it. On PostgreSQL the audit
+//! writer announces it with `pg_notify` in the commit that seals the mutation's staged write
+//! event into the audit chain ([`crate::audit::chain`]): the event exists only if the change
+//! committed (its write event commits with it), reaches every `ctex serve` process listening on
+//! the same database, and is derived from the sealed row by [`events_of`], so one notification
+//! statement serves a whole seal batch instead of one round trip (and one turn at PostgreSQL's
+//! notification lock) per mutation. Subscribers hear of a change milliseconds after the
+//! mutation's response; events staged by a process that stopped are announced when another
+//! process (or the next start) seals them. On SQLite (one process) events go on the in-process
+//! channel after the commit. Events carry a kind and an id, never personal data: each
+//! subscriber loads the row through its own scope.
 
 use std::str::FromStr;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{DatabaseConnection, DbBackend};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -52,7 +58,8 @@ pub struct Event {
 }
 
 impl Event {
-    fn payload(&self) -> String {
+    /// The notification payload: `Kind:id`.
+    pub(crate) fn payload(&self) -> String {
         format!("{}:{}", self.kind.as_ref(), self.id)
     }
 
@@ -107,25 +114,14 @@ impl EventBus {
         self.tx.subscribe()
     }
 
-    /// Announces `events` inside the transaction that makes them true (PostgreSQL), or returns
-    /// them to be sent after commit (SQLite).
-    pub(crate) async fn announce_in(
-        &self,
-        txn: &impl ConnectionTrait,
-        events: &[Event],
-    ) -> Result<Vec<Event>, sea_orm::DbErr> {
-        if self.backend != DbBackend::Postgres {
-            return Ok(events.to_vec());
+    /// The events a committed mutation sends itself, after its commit: all of them on SQLite;
+    /// none on PostgreSQL, where the audit writer announces them when it seals the mutation's
+    /// write event (see the module docs).
+    pub(crate) fn after_commit(&self, events: Vec<Event>) -> Vec<Event> {
+        if self.backend == DbBackend::Postgres {
+            return Vec::new();
         }
-        for event in events {
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), event.payload().into()],
-            ))
-            .await?;
-        }
-        Ok(Vec::new())
+        events
     }
 
     /// Sends events locally (after the commit, on SQLite).

@@ -161,6 +161,13 @@ pub(crate) async fn append_many(
     }
     let sealed = staged.len() as u64;
     let staged_ids: Vec<i64> = staged.iter().map(|s| s.id).collect();
+    // The change events of the sealed writes, announced by this commit (crate::events).
+    let announced: Vec<String> = staged
+        .iter()
+        .filter_map(|s| Some(crate::events::events_of(&s.operation, s.entity_id?, None)))
+        .flatten()
+        .map(|event| event.payload())
+        .collect();
     let at = crate::store::now();
     let mut rows: Vec<audit_event::Model> = Vec::with_capacity(total);
     let mut push = |mut model: audit_event::Model| {
@@ -224,10 +231,19 @@ pub(crate) async fn append_many(
             .map_err(|e| DbErr::Custom(format!("audit rows: {e}")))?;
         let ids = serde_json::to_string(&staged_ids)
             .map_err(|e| DbErr::Custom(format!("staged ids: {e}")))?;
+        let announced = serde_json::to_string(&announced)
+            .map_err(|e| DbErr::Custom(format!("announced events: {e}")))?;
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
             APPEND_PG,
-            [json.into(), seq.into(), prev.into(), ids.into()],
+            [
+                json.into(),
+                seq.into(),
+                prev.into(),
+                ids.into(),
+                crate::events::CHANNEL.into(),
+                announced.into(),
+            ],
         ))
         .await?;
         return Ok(sealed);
@@ -313,7 +329,11 @@ pub async fn staged(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 }
 
 /// PostgreSQL: insert the events (`$1`, a JSON array of rows), delete the staged rows they seal
-/// (`$4`, a JSON array of ids) and move the head to `$2`, `$3`, in one statement.
+/// (`$4`, a JSON array of ids), announce the sealed writes' change events on channel `$5` (`$6`,
+/// a JSON array of payloads; delivered when the transaction commits) and move the head to
+/// `$2`, `$3`, in one statement. The `announced` CTE calls a volatile function, so PostgreSQL
+/// materializes it, and the head's `UPDATE` reads it, so it runs (an unread `SELECT` CTE would
+/// not).
 const APPEND_PG: &str = "WITH inserted AS (\
     INSERT INTO audit_event (seq, at, agency, subject, token_id, request_id, operation, purpose, \
     entity_type, entity_id, person_id, fields, action, outcome, reason, prev_hash, hash) \
@@ -321,8 +341,10 @@ const APPEND_PG: &str = "WITH inserted AS (\
     entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
     FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1), \
     sealed AS (DELETE FROM audit_stage WHERE id IN \
-    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1) \
-    UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
+    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1), \
+    announced AS (SELECT pg_notify($5, value) FROM json_array_elements_text($6::json)) \
+    UPDATE audit_head SET seq = $2, hash = $3 \
+    WHERE id = 1 AND (SELECT count(*) FROM announced) >= 0";
 
 /// One event as a JSON object of its columns (timestamps RFC 3339 with microseconds, as
 /// PostgreSQL reads them back exactly).
@@ -534,5 +556,77 @@ mod tests {
         );
         assert_eq!(event_hash(GENESIS, &event(1)), base, "deterministic");
         assert_eq!(base.len(), 64);
+    }
+
+    /// On PostgreSQL the commit that seals a mutation's write event announces the mutation's
+    /// change event (crate::events), once, and nothing is announced while it is only staged.
+    /// Runs when `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
+    #[tokio::test]
+    async fn sealing_announces_the_sealed_writes_on_postgres() {
+        use std::time::Duration;
+        let Some(scratch) = crate::db::ScratchPostgres::create("ctex_announce", 2).await else {
+            return;
+        };
+        let db = &scratch.db;
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&scratch.url)
+            .await
+            .expect("listener");
+        listener
+            .listen(crate::events::CHANNEL)
+            .await
+            .expect("listen");
+        /// Nothing arrives within 300 ms.
+        async fn quiet(listener: &mut sea_orm::sqlx::postgres::PgListener) -> bool {
+            tokio::time::timeout(Duration::from_millis(300), listener.recv())
+                .await
+                .is_err()
+        }
+
+        let actor = Actor {
+            agency: "police".into(),
+            subject: "officer".into(),
+            token_id: "jti".into(),
+            request_id: "req".into(),
+            operation: "Op".into(),
+            purpose: None,
+        };
+        let (case, party) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let writes = crate::audit::AuditBuffer::default();
+        for (operation, ty, id) in [("openCase", "Case", case), ("addParty", "CaseParty", party)] {
+            writes.written(
+                operation,
+                crate::audit::AuditEntity {
+                    ty,
+                    id,
+                    person: None,
+                },
+                vec!["title".into()],
+            );
+        }
+        stage(db, &actor, writes.take_writes())
+            .await
+            .expect("stage");
+        assert!(quiet(&mut listener).await, "announced while only staged");
+
+        assert_eq!(seal(db).await.expect("seal"), 2);
+        let note = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+            .await
+            .expect("announced when sealed")
+            .expect("notification");
+        assert_eq!(note.payload(), format!("CaseUpdated:{case}"));
+        assert!(
+            quiet(&mut listener).await,
+            "addParty announces nothing; once only"
+        );
+        assert_eq!(seal(db).await.expect("seal again"), 0);
+        assert!(
+            quiet(&mut listener).await,
+            "a second seal announces nothing again"
+        );
+        let report = verify(db).await.expect("verify");
+        assert_eq!((report.events, report.first_bad), (2, None));
+
+        drop(listener);
+        scratch.remove().await;
     }
 }

@@ -6,7 +6,8 @@
 //! commit instead of queueing on the head lock one by one.
 //!
 //! The writer also seals staged write events (`audit_stage`, committed by mutations in their
-//! own transactions) into the chain, in staging order, ahead of the reads of the same commit. A
+//! own transactions) into the chain, in staging order, ahead of the reads of the same commit, and
+//! on PostgreSQL announces their change events in that commit ([`crate::events`]). A
 //! mutation nudges the writer after its commit; the writer also seals on start and every
 //! [`SWEEP`], for events staged by another process or left by one that stopped. Commits of
 //! reads alone do not look at the stage.

@@ -78,9 +78,9 @@ where
         }
         return Err(err.into());
     }
-    let events = crate::events::events_of(operation, id, None);
+    // On PostgreSQL the audit writer announces the events when it seals the write event.
     let after_commit = match &req.events {
-        Some(bus) => bus.announce_in(&txn, &events).await?,
+        Some(bus) => bus.after_commit(crate::events::events_of(operation, id, None)),
         None => Vec::new(),
     };
     if let Err(err) = crate::audit::append_writes(&txn, req).await {

@@ -353,16 +353,6 @@ mod tests {
         assert!(cached("test:sqlite", &p).is_none());
     }
 
-    /// The database URL `admin` with its database name replaced by `name`.
-    fn with_database(admin: &str, name: &str) -> String {
-        let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-        let (server, _) = base.rsplit_once('/').expect("a database URL");
-        match query {
-            "" => format!("{server}/{name}"),
-            q => format!("{server}/{name}?{q}"),
-        }
-    }
-
     /// Prepared on PostgreSQL, every load's statement settles on the generic plan instead of
     /// being planned anew for each call (PostgreSQL plans the first five calls for their values
     /// and then keeps the generic plan unless those looked cheaper; with the ids' array in plain
@@ -370,26 +360,11 @@ mod tests {
     /// Runs when `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
     #[tokio::test]
     async fn the_loads_keep_their_generic_plan_on_postgres() {
-        let Some(admin) = std::env::var("CTEX_TEST_DATABASE_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-        else {
-            eprintln!("CTEX_TEST_DATABASE_URL not set: PostgreSQL half not run");
+        // One connection, so that every call finds the statement it prepared before.
+        let Some(scratch) = crate::db::ScratchPostgres::create("ctex_plans", 1).await else {
             return;
         };
-        let name = format!("ctex_plans_{}", Uuid::now_v7().simple());
-        let server = crate::db::connect(&admin, 1)
-            .await
-            .expect("admin connection");
-        server
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create database");
-        // One connection, so that every call finds the statement it prepared before.
-        let db = crate::db::connect(&with_database(&admin, &name), 1)
-            .await
-            .expect("connect");
-        crate::db::migrate(&db).await.expect("migrate");
+        let db = &scratch.db;
         let mut custom = Vec::new();
         for agency in Agency::iter() {
             for p in shapes(agency) {
@@ -422,11 +397,7 @@ mod tests {
                 }
             }
         }
-        db.close().await.ok();
-        server
-            .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-            .await
-            .ok();
+        scratch.remove().await;
         assert!(custom.is_empty(), "planned for every call: {custom:#?}");
     }
 }

@@ -84,6 +84,10 @@ fn bad(e: impl std::fmt::Display) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, e.to_string())
 }
 
+/// The same allocator as the ctex binary (`api/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -159,8 +163,10 @@ const APPEND_PG: &str = "WITH inserted AS (\
     entity_id, person_id, fields, action, outcome, reason, prev_hash, hash \
     FROM json_populate_recordset(NULL::audit_event, $1::json) RETURNING 1), \
     sealed AS (DELETE FROM audit_stage WHERE id IN \
-    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1) \
-    UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1";
+    (SELECT value::bigint FROM json_array_elements_text($4::json)) RETURNING 1), \
+    announced AS (SELECT pg_notify($5, value) FROM json_array_elements_text($6::json)) \
+    UPDATE audit_head SET seq = $2, hash = $3 \
+    WHERE id = 1 AND (SELECT count(*) FROM announced) >= 0";
 
 /// The staged events one commit seals (ctex: `audit::chain::SEAL_BATCH`).
 const SEAL_BATCH: i64 = 1000;
@@ -334,8 +340,16 @@ async fn append(
     };
     let mut ids = Vec::with_capacity(staged.len());
     let mut all = Vec::new();
+    // ctex's sealer announces the sealed writes' change events (`crate::events::events_of`);
+    // of the floor's writes only openCase has one.
+    let mut announced = Vec::new();
     for r in &staged {
         ids.push(r.try_get::<i64, _>("id")?);
+        if r.try_get::<&str, _>("operation")? == "openCase"
+            && let Some(id) = r.try_get::<Option<Uuid>, _>("entity_id")?
+        {
+            announced.push(format!("CaseUpdated:{id}"));
+        }
         all.push(EventRow {
             at: r.try_get("at")?,
             agency: r.try_get("agency")?,
@@ -411,11 +425,14 @@ async fn append(
     }
     let json = serde_json::to_string(&rows).unwrap_or_default();
     let ids_json = serde_json::to_string(&ids).unwrap_or_default();
+    let announced = serde_json::to_string(&announced).unwrap_or_default();
     sqlx::query(APPEND_PG)
         .bind(json)
         .bind(seq)
         .bind(&prev)
         .bind(ids_json)
+        .bind("ctex_events")
+        .bind(announced)
         .execute(&mut **txn)
         .await?;
     Ok(ids.len() as i64)
@@ -925,12 +942,6 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
             Some(db) if db.is_unique_violation() => bad("the case number is taken"),
             _ => fail(e),
         })?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind("ctex_events")
-        .bind(format!("CaseUpdated:{id}"))
-        .execute(&mut *txn)
-        .await
-        .map_err(fail)?;
     let event = Event {
         operation: "openCase".into(),
         entity_type: "Case",
