@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Profiles ctex (release) under workload 1 (BENCHMARKS.md, "Profile"): starts ctex alone, warms
+# Profiles ctex (release) under a workload (BENCHMARKS.md, "Profile"): starts ctex alone, warms
 # it up, then samples it with `perf record` (on-CPU, user and kernel) for DURATION seconds while
-# wrk drives W1 at CONN connections, and at the same time counts how the machine's CPU time is
-# split between ctex, PostgreSQL and wrk (`perf record -a`). Writes the top symbols and a
-# per-component summary to bench/results/profile-w1.txt. Needs bench/setup.sh first and perf.
+# wrk drives WORKLOAD (default w1) at CONN connections, and at the same time counts how the
+# machine's CPU time is split between ctex, PostgreSQL and wrk (`perf record -a`). Writes the top
+# symbols and a per-component summary to bench/results/profile-<workload>.txt. Needs
+# bench/setup.sh first and perf (timer sampling works where hardware counters do not).
 #
 #   bench/profile.sh
+#   WORKLOAD=w3 bench/profile.sh
 #   CTEX_EXTRA_ENV="CTEX_TOKEN_CACHE=off" OUT_NAME=profile-w1-nocache bench/profile.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,8 @@ WORK=bench/.work
 CONN=${CONN:-32}
 DURATION=${DURATION:-10}
 POOL=${POOL:-16}
-OUT_NAME=${OUT_NAME:-profile-w1}
+WORKLOAD=${WORKLOAD:-w1}
+OUT_NAME=${OUT_NAME:-profile-$WORKLOAD}
 PORT=39085
 mkdir -p "$WORK/logs" bench/results
 LIFT="1000000/s,burst=1000000"
@@ -29,24 +32,24 @@ env CTEX_LOG=warn CTEX_DB_POOL="$POOL" CTEX_RATE_SUBJECT="$LIFT" CTEX_RATE_AGENC
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.5; done
-wrk -t2 -c"$CONN" -d3s -s bench/wrk/workload.lua "http://127.0.0.1:$PORT" -- ctex w1 "$WORK/data" > /dev/null
+wrk -t2 -c"$CONN" -d3s -s bench/wrk/workload.lua "http://127.0.0.1:$PORT" -- ctex "$WORKLOAD" "$WORK/data" > /dev/null
 
 wrk -t2 -c"$CONN" -d"$((DURATION + 2))s" -s bench/wrk/workload.lua "http://127.0.0.1:$PORT" \
-  -- ctex w1 "$WORK/data" > "$WORK/logs/$OUT_NAME-wrk.txt" 2>&1 &
+  -- ctex "$WORKLOAD" "$WORK/data" > "$WORK/logs/$OUT_NAME-wrk.txt" 2>&1 &
 WRK=$!
 sleep 1
 perf record -F 499 -p "$PID" -o "$WORK/$OUT_NAME.data" -- sleep "$DURATION" 2> /dev/null
 wait $WRK
 # Machine-wide split between processes, at a second, shorter load.
 wrk -t2 -c"$CONN" -d"$((DURATION / 2 + 2))s" -s bench/wrk/workload.lua "http://127.0.0.1:$PORT" \
-  -- ctex w1 "$WORK/data" > /dev/null 2>&1 &
+  -- ctex "$WORKLOAD" "$WORK/data" > /dev/null 2>&1 &
 WRK=$!
 sleep 1
 perf record -a -F 199 -o "$WORK/$OUT_NAME-all.data" -- sleep "$((DURATION / 2))" 2> /dev/null
 wait $WRK
 
 {
-  echo "# ctex under W1, $CONN connections, ${DURATION}s, $(nproc) cores; $(uptime)"
+  echo "# ctex under $WORKLOAD, $CONN connections, ${DURATION}s, $(nproc) cores; $(uptime)"
   echo "# extra env: ${CTEX_EXTRA_ENV:-none}"
   grep '^{' "$WORK/logs/$OUT_NAME-wrk.txt" || true
   echo
