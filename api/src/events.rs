@@ -13,6 +13,8 @@
 //! subscriber loads the row through its own scope.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{DatabaseConnection, DbBackend};
 use serde::{Deserialize, Serialize};
@@ -72,10 +74,27 @@ impl Event {
     }
 }
 
+/// One event as this process received it: the event and its place among the deliveries of
+/// the bus (the same change announced twice is delivered twice, with two numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// Counts the bus's deliveries, from 1.
+    pub seq: u64,
+    /// The event.
+    pub event: Event,
+}
+
+/// Sends `event` on `tx` with the next delivery number of `counter`.
+fn deliver(tx: &broadcast::Sender<Delivery>, counter: &AtomicU64, event: Event) {
+    let seq = counter.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = tx.send(Delivery { seq, event });
+}
+
 /// The in-process fan-out of events to subscribers.
 #[derive(Clone)]
 pub struct EventBus {
-    tx: broadcast::Sender<Event>,
+    tx: broadcast::Sender<Delivery>,
+    delivered: Arc<AtomicU64>,
     backend: DbBackend,
 }
 
@@ -84,17 +103,19 @@ impl EventBus {
     /// from `LISTEN ctex_events`.
     pub async fn start(db: &DatabaseConnection, url: &str) -> anyhow::Result<EventBus> {
         let (tx, _) = broadcast::channel(8192);
+        let delivered = Arc::new(AtomicU64::new(0));
         let backend = db.get_database_backend();
         if backend == DbBackend::Postgres {
             let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
             listener.listen(CHANNEL).await?;
             let sender = tx.clone();
+            let counter = delivered.clone();
             tokio::spawn(async move {
                 loop {
                     match listener.recv().await {
                         Ok(note) => {
                             if let Some(event) = Event::parse(note.payload()) {
-                                let _ = sender.send(event);
+                                deliver(&sender, &counter, event);
                             }
                         }
                         Err(err) => {
@@ -106,11 +127,15 @@ impl EventBus {
                 }
             });
         }
-        Ok(EventBus { tx, backend })
+        Ok(EventBus {
+            tx,
+            delivered,
+            backend,
+        })
     }
 
-    /// A new subscription to every event.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    /// A new subscription to every event delivered from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Delivery> {
         self.tx.subscribe()
     }
 
@@ -127,7 +152,7 @@ impl EventBus {
     /// Sends events locally (after the commit, on SQLite).
     pub(crate) fn send_local(&self, events: Vec<Event>) {
         for event in events {
-            let _ = self.tx.send(event);
+            deliver(&self.tx, &self.delivered, event);
         }
     }
 }

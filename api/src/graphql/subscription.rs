@@ -28,11 +28,15 @@ enum Feed {
     Case,
 }
 
-/// What decides a row's scope and facts: the same for every subscriber of one agency, unit and
-/// jurisdiction, so one load serves them all.
-type ScopeKey = (Uuid, &'static str, Option<String>, Option<Vec<String>>);
+/// One event's delivery (`events::Delivery::seq`) and what decides a row's scope and facts: the
+/// same for every subscriber of one agency, unit and jurisdiction, so one load per delivery
+/// serves them all. The delivery is part of the key: the next change of the same row is a new
+/// delivery and loads the row afresh (keyed by the row alone, a second change within the
+/// minute answered with the row as the first change left it).
+type ScopeKey = (u64, Uuid, &'static str, Option<String>, Option<Vec<String>>);
 
-/// Rows loaded for events, shared by subscribers with the same scope (kept for a minute).
+/// Rows loaded for event deliveries, shared by subscribers with the same scope (kept for a
+/// minute).
 /// One shared load: when it started, and its result once loaded.
 type SharedCell = (
     std::time::Instant,
@@ -79,9 +83,16 @@ async fn load(
     db: &sea_orm::DatabaseConnection,
     p: &Principal,
     feed: Feed,
+    delivery: u64,
     id: Uuid,
 ) -> ApiResult<Option<FieldValue<'static>>> {
-    let key: ScopeKey = (id, p.agency.code(), p.unit.clone(), p.jurisdiction.clone());
+    let key: ScopeKey = (
+        delivery,
+        id,
+        p.agency.code(),
+        p.unit.clone(),
+        p.jurisdiction.clone(),
+    );
     let cell = SharedLoads::global().cell(key);
     let shared = cell
         .get_or_try_init(|| async {
@@ -189,17 +200,18 @@ fn open(
             let principal = principal.clone();
             let db = db.clone();
             async move {
-                let event = match event {
-                    Ok(e) => e,
+                let delivery = match event {
+                    Ok(d) => d,
                     Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
                         tracing::warn!(missed = n, "subscriber lagged behind the event bus");
                         return None;
                     }
                 };
+                let event = delivery.event;
                 if event.kind != kind || only.is_some_and(|id| id != event.id) {
                     return None;
                 }
-                match load(&db, &principal, feed, event.id).await {
+                match load(&db, &principal, feed, delivery.seq, event.id).await {
                     Ok(Some(value)) => Some(Ok(value)),
                     Ok(None) => None,
                     Err(err) => Some(Err(err.into_graphql("-"))),
