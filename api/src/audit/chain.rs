@@ -94,8 +94,19 @@ pub(crate) async fn stage(
     actor: &Actor,
     events: Vec<PendingEvent>,
 ) -> Result<(), DbErr> {
+    if let Some(insert) = stage_statement(actor, events) {
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The insert that stages `events` (see [`stage`]); `None` when there are none.
+pub(crate) fn stage_statement(
+    actor: &Actor,
+    events: Vec<PendingEvent>,
+) -> Option<sea_orm::sea_query::InsertStatement> {
     if events.is_empty() {
-        return Ok(());
+        return None;
     }
     let at = crate::store::now();
     let models = events.into_iter().map(|event| audit_stage::ActiveModel {
@@ -119,10 +130,9 @@ pub(crate) async fn stage(
         outcome: Set(event.key.outcome.as_str().to_string()),
         reason: Set(event.key.reason.map(str::to_string)),
     });
-    audit_stage::Entity::insert_many(models)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    Some(sea_orm::QueryTrait::into_query(
+        audit_stage::Entity::insert_many(models),
+    ))
 }
 
 /// Appends the events of several requests at once, inside the caller's transaction, after

@@ -301,6 +301,20 @@ pub(crate) async fn flush_reads(
     writer.write(Actor::of(req), events).await
 }
 
+/// Takes the request's pending write events as the insert that stages them, for a write that
+/// sends it within its own statement (`store::Writes::combined`); `None` when there are none.
+/// Once that statement has succeeded, [`staged_by`] tells the writer to seal them.
+pub(crate) fn stage_statement(
+    req: &crate::graphql::RequestCtx,
+) -> Option<sea_orm::sea_query::InsertStatement> {
+    chain::stage_statement(&Actor::of(req), req.audit.take_writes())
+}
+
+/// Records that the request staged write events by itself (see [`stage_statement`]).
+pub(crate) fn staged_by(req: &crate::graphql::RequestCtx) {
+    req.audit.staged.store(true, Ordering::Relaxed);
+}
+
 /// Stages the write events of a mutation inside its transaction (sealed into the chain by the
 /// writer after `flush_reads`).
 pub(crate) async fn append_writes(

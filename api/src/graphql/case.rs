@@ -717,18 +717,14 @@ async fn open_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
         information_accuracy: fields.information_accuracy,
     };
     let key = write::key_of(&input)?;
-    let principal = req.principal.clone();
-    let id = write::transact(req, "openCase", key, input.provided(), move |txn| {
-        Box::pin(async move {
-            let id = store::insert(txn, &principal, new).await?;
-            Ok(AuditEntity {
-                ty: "Case",
-                id,
-                person: None,
-            })
-        })
-    })
-    .await?;
+    let mut writes = crate::store::Writes::default();
+    let id = store::insert_into(&mut writes, &req.principal, new);
+    let entity = AuditEntity {
+        ty: "Case",
+        id,
+        person: None,
+    };
+    let id = write::apply(req, "openCase", key, input.provided(), writes, entity).await?;
     load_fresh(req, id).await
 }
 

@@ -666,28 +666,23 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         protection_measures: input.strings("protectionMeasures", MAX_SHORT)?,
     };
     let key = write::key_of(&input)?;
-    let principal = req.principal.clone();
     let mut fields = input.provided();
     if let Some(p) = input.object("person")? {
         fields.extend(p.provided().into_iter().map(|f| format!("person.{f}")));
     }
-    let id = write::transact(req, "addParty", key, fields, move |txn| {
-        Box::pin(async move {
-            crate::store::case::bump_version(txn, case_id, case_version).await?;
-            let mut party = party;
-            if let Some(new_person) = new_person {
-                party.person_id = store::insert(txn, &principal, new_person).await?;
-            }
-            let person = party.person_id;
-            let id = store::insert_party(txn, &principal, party, is_minor).await?;
-            Ok(AuditEntity {
-                ty: "CaseParty",
-                id,
-                person: Some(person),
-            })
-        })
-    })
-    .await?;
+    let mut writes = crate::store::Writes::default();
+    crate::store::case::bump_version_into(&mut writes, case_id, case_version);
+    let mut party = party;
+    if let Some(new_person) = new_person {
+        party.person_id = store::insert_into(&mut writes, &req.principal, new_person);
+    }
+    let person = party.person_id;
+    let entity = AuditEntity {
+        ty: "CaseParty",
+        id: store::insert_party_into(&mut writes, &req.principal, party, is_minor),
+        person: Some(person),
+    };
+    let id = write::apply(req, "addParty", key, fields, writes, entity).await?;
     // The new party alone, not all the case's parties (a case can hold hundreds).
     store::party_by_id(&req.db, &req.principal, id)
         .await?

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use async_graphql::dynamic::ResolverContext;
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ use super::context::RequestCtx;
 use super::input::Input;
 use crate::audit::AuditEntity;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{self, idempotency};
+use crate::store::{self, Writes, idempotency};
 
 /// A mutation body: writes through the transaction and returns the row it produced (for the
 /// write's audit event and the response).
@@ -58,11 +58,7 @@ where
     }
     let entity = body(&txn).await?;
     let id = entity.id;
-    let fields: Vec<String> = fields
-        .into_iter()
-        .filter(|f| f != "idempotencyKey")
-        .collect();
-    req.audit.written(operation, entity, fields);
+    req.audit.written(operation, entity, written(fields));
     if let Some(key) = &key
         && let Err(err) = idempotency::remember(&txn, agency, key, operation, id).await
     {
@@ -92,6 +88,56 @@ where
         bus.send_local(after_commit);
     }
     Ok(id)
+}
+
+/// The input fields a write event names: all given but the idempotency key.
+fn written(fields: Vec<String>) -> Vec<String> {
+    fields
+        .into_iter()
+        .filter(|f| f != "idempotencyKey")
+        .collect()
+}
+
+/// Runs a mutation's `writes`, which produce `entity`, with idempotency and audit, as
+/// [`transact`] does; returns the produced id.
+///
+/// On PostgreSQL, without an idempotency key, the writes and the write's audit event go to the
+/// database as one statement (one round trip, atomic on its own; `store::writes`). Its change
+/// events are announced when the audit writer seals the event, as for every PostgreSQL write.
+/// If that statement fails for any reason (a stale version, a taken value, a lost connection),
+/// nothing of it was written, and the same writes run again through [`transact`], which checks
+/// them one by one and answers with the exact error. With a key, or on SQLite, only that path.
+pub(crate) async fn apply(
+    req: &RequestCtx,
+    operation: &'static str,
+    key: Option<String>,
+    fields: Vec<String>,
+    writes: Writes,
+    entity: AuditEntity,
+) -> ApiResult<Uuid> {
+    if key.is_none() && Writes::combinable(req.db.get_database_backend()) {
+        req.audit
+            .written(operation, entity, written(fields.clone()));
+        if let Some(stage) = crate::audit::stage_statement(req) {
+            match req.db.execute(&writes.combined(stage)).await {
+                Ok(_) => {
+                    crate::audit::staged_by(req);
+                    return Ok(entity.id);
+                }
+                Err(_) => {
+                    // Nothing was written; the transaction below reports why (no values logged).
+                    tracing::debug!(operation, "combined write failed; running it step by step");
+                }
+            }
+        }
+    }
+    transact(req, operation, key, fields, move |txn| {
+        Box::pin(async move {
+            writes.run(txn).await?;
+            Ok(entity)
+        })
+    })
+    .await
 }
 
 /// Whether the caller may not write at all with this token (checked before any work).

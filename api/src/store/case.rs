@@ -288,12 +288,10 @@ pub(crate) struct NewCase {
     pub(crate) information_accuracy: Option<i32>,
 }
 
-/// Inserts a case led by the caller's agency; a duplicate case number is a `CONFLICT`.
-pub(crate) async fn insert(
-    db: &impl ConnectionTrait,
-    p: &Principal,
-    new: NewCase,
-) -> ApiResult<Uuid> {
+/// Adds the insert of a case led by the caller's agency to `writes` and returns its id; a
+/// duplicate case number is a `CONFLICT`. The unique index on (lead_agency, case_number)
+/// decides, in the same statement (no look-up first: no window between a check and the insert).
+pub(crate) fn insert_into(writes: &mut super::Writes, p: &Principal, new: NewCase) -> Uuid {
     let now = super::now();
     let id = super::new_id();
     let new_number = new.case_number.clone();
@@ -324,15 +322,13 @@ pub(crate) async fn insert(
         created_by_agency: Set(p.agency.code().to_string()),
         created_by_subject: Set(p.subject.clone()),
     };
-    // The unique index on (lead_agency, case_number) decides, in the same statement (no
-    // look-up first: one round trip fewer, and no window between a check and the insert).
-    match case::Entity::insert(model).exec_without_returning(db).await {
-        Ok(_) => Ok(id),
-        Err(err) if super::is_unique_violation(&err) => Err(ApiError::Conflict(format!(
+    writes.insert(
+        case::Entity::insert(model).into_query(),
+        Some(format!(
             "your agency already has a case numbered {new_number}"
-        ))),
-        Err(err) => Err(err.into()),
-    }
+        )),
+    );
+    id
 }
 
 /// Bumps a case's version; see [`super::bump_version`].
@@ -342,6 +338,11 @@ pub(crate) async fn bump_version(
     expected: Option<i32>,
 ) -> ApiResult<()> {
     super::bump_version(db, tables::CASE, "case", id, expected).await
+}
+
+/// Adds a bump of a case's version to `writes`; see [`super::bump_version_into`].
+pub(crate) fn bump_version_into(writes: &mut super::Writes, id: Uuid, expected: Option<i32>) {
+    super::bump_version_into(writes, tables::CASE, "case", id, expected);
 }
 
 /// Applies changed columns to a case at `expected` version; stale → `CONFLICT`.

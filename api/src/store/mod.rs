@@ -26,6 +26,9 @@ pub(crate) mod search;
 pub(crate) mod statistics;
 pub(crate) mod tip;
 pub(crate) mod workflow;
+pub(crate) mod writes;
+
+pub(crate) use writes::Writes;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement};
@@ -225,8 +228,21 @@ pub(crate) async fn bump_version(
     id: Uuid,
     expected: Option<i32>,
 ) -> ApiResult<()> {
-    let update = versioned_update(table, id, expected, now());
-    execute_or_conflict(db, &update, || stale(what)).await
+    let mut writes = Writes::default();
+    bump_version_into(&mut writes, table, what, id, expected);
+    writes.run(db).await
+}
+
+/// Adds a bump of a row's version to `writes`, as [`bump_version`] runs it: with `expected`
+/// only at that version, and a `CONFLICT` when no row changed.
+pub(crate) fn bump_version_into(
+    writes: &mut Writes,
+    table: &str,
+    what: &str,
+    id: Uuid,
+    expected: Option<i32>,
+) {
+    writes.update_one(versioned_update(table, id, expected, now()), stale(what));
 }
 
 /// Sets `values` on a row at version `expected`, bumping it; stale → `CONFLICT` naming the

@@ -239,9 +239,17 @@ pub(crate) async fn insert(
     p: &Principal,
     new: NewPerson,
 ) -> ApiResult<Uuid> {
+    let mut writes = super::Writes::default();
+    let id = insert_into(&mut writes, p, new);
+    writes.run(db).await?;
+    Ok(id)
+}
+
+/// Adds the insert of a person recorded by the caller to `writes` and returns its id.
+pub(crate) fn insert_into(writes: &mut super::Writes, p: &Principal, new: NewPerson) -> Uuid {
     let now = super::now();
     let id = super::new_id();
-    person::ActiveModel {
+    let model = person::ActiveModel {
         id: Set(id),
         full_name: Set(new.full_name),
         name_folded: Set(new.name_folded),
@@ -258,10 +266,9 @@ pub(crate) async fn insert(
         updated_at: Set(now),
         created_by_agency: Set(p.agency.code().to_string()),
         created_by_subject: Set(p.subject.clone()),
-    }
-    .insert(db)
-    .await?;
-    Ok(id)
+    };
+    writes.insert(person::Entity::insert(model).into_query(), None);
+    id
 }
 
 /// Values of a new party.
@@ -297,13 +304,14 @@ pub(crate) fn minor_at(age: Option<i32>, dob: Option<NaiveDate>, opened_at: Date
     years < 18
 }
 
-/// Inserts a party; the same person in the same role twice is a `CONFLICT`.
-pub(crate) async fn insert_party(
-    db: &impl ConnectionTrait,
+/// Adds the insert of a party to `writes` and returns its id; the same person in the same role
+/// twice is a `CONFLICT`.
+pub(crate) fn insert_party_into(
+    writes: &mut super::Writes,
     p: &Principal,
     new: NewParty,
     is_minor: bool,
-) -> ApiResult<Uuid> {
+) -> Uuid {
     let now = super::now();
     let id = super::new_id();
     let model = case_party::ActiveModel {
@@ -328,13 +336,11 @@ pub(crate) async fn insert_party(
         created_by_agency: Set(p.agency.code().to_string()),
         created_by_subject: Set(p.subject.clone()),
     };
-    case_party::Entity::insert(model)
-        .exec_without_returning(db)
-        .await
-        .map_err(super::conflict_if_duplicate(
-            "this person already has this role in the case",
-        ))?;
-    Ok(id)
+    writes.insert(
+        case_party::Entity::insert(model).into_query(),
+        Some("this person already has this role in the case".to_string()),
+    );
+    id
 }
 
 /// Values of a new identifier.

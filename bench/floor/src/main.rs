@@ -22,6 +22,7 @@
 //! still verifies the chain after the floor has written to it.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -282,36 +283,6 @@ fn spawn_writer(pool: PgPool) -> mpsc::Sender<Job> {
         }
     });
     tx
-}
-
-/// Stages write events in the mutation's transaction (ctex: `audit::chain::stage`).
-async fn stage(
-    txn: &mut Transaction<'_, Postgres>,
-    actor: &Actor,
-    events: Vec<Event>,
-) -> Result<(), sqlx::Error> {
-    let at = Utc::now().trunc_subsecs(6);
-    for e in &events {
-        let r = row_of(actor, e, at);
-        sqlx::query(STAGE)
-            .bind(r.at)
-            .bind(r.agency)
-            .bind(r.subject)
-            .bind(r.token_id)
-            .bind(r.request_id)
-            .bind(r.operation)
-            .bind(r.purpose)
-            .bind(r.entity_type)
-            .bind(r.entity_id)
-            .bind(r.person_id)
-            .bind(r.fields)
-            .bind(r.action)
-            .bind(r.outcome)
-            .bind(r.reason)
-            .execute(&mut **txn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Seals staged events (when `seal`), then appends the read events, under the head lock, in the caller's
@@ -910,7 +881,7 @@ async fn w2(State(app): State<App>, Json(req): Json<W2>) -> Res {
 
 // ---------------------------------------------------------------------------------------------
 // W3: openCase and addParty (police), as captured in bench/results/sql/w3*-police.sql: the
-// writes and their WRITE event in one transaction (staged, then sealed by the writer), then the
+// writes and their WRITE event in one statement (staged, then sealed by the writer), then the
 // reload through the writer's scope; addParty's reload reads a person-level field, so its READ
 // event goes through the group commit.
 
@@ -926,22 +897,6 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
     let agency = "police";
     let now = Utc::now().trunc_subsecs(6);
     let id = Uuid::now_v7();
-    let mut txn = app.pool.begin().await.map_err(fail)?;
-    sqlx::query(W3_INSERT_CASE)
-        .bind(id)
-        .bind(&req.case_number)
-        .bind(&req.title)
-        .bind(&req.province)
-        .bind(now)
-        .bind(agency)
-        .bind("floor")
-        .execute(&mut *txn)
-        .await
-        .map_err(|e| match e.as_database_error() {
-            // As ctex: the unique index on (lead_agency, case_number) decides, no look-up.
-            Some(db) if db.is_unique_violation() => bad("the case number is taken"),
-            _ => fail(e),
-        })?;
     let event = Event {
         operation: "openCase".into(),
         entity_type: "Case",
@@ -950,10 +905,24 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
         fields: vec!["caseNumber", "legalBasis", "province", "title"],
         action: "WRITE",
     };
-    stage(&mut txn, &actor(agency), vec![event])
+    // As ctex on PostgreSQL (`store::writes`): the insert and its staged WRITE event in one
+    // statement, its own transaction.
+    let query = sqlx::query(sqlx::AssertSqlSafe(W3_OPEN.as_str()))
+        .bind(id)
+        .bind(&req.case_number)
+        .bind(&req.title)
+        .bind(&req.province)
+        .bind(now)
+        .bind(agency)
+        .bind("floor");
+    bind_stage(query, row_of(&actor(agency), &event, now))
+        .execute(&app.pool)
         .await
-        .map_err(fail)?;
-    txn.commit().await.map_err(fail)?;
+        .map_err(|e| match e.as_database_error() {
+            // As ctex: the unique index on (lead_agency, case_number) decides, no look-up.
+            Some(db) if db.is_unique_violation() => bad("the case number is taken"),
+            _ => fail(e),
+        })?;
     let case = load_case(&app, agency, id)
         .await?
         .ok_or_else(|| fail("reload"))?;
@@ -996,41 +965,12 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         return Err(bad("no such case"));
     };
     let now = Utc::now().trunc_subsecs(6);
-    let mut txn = app.pool.begin().await.map_err(fail)?;
-    sqlx::query("UPDATE \"case_record\" SET \"version\" = \"version\" + $1, \"updated_at\" = $2 WHERE \"id\" = $3")
-        .bind(1i32)
-        .bind(now)
-        .bind(case.id)
-        .execute(&mut *txn)
-        .await
-        .map_err(fail)?;
-    let person: PersonRow = sqlx::query_as(W3_INSERT_PERSON)
-        .bind(Uuid::now_v7())
-        .bind(&req.full_name)
-        .bind(fold_name(&req.full_name))
-        .bind(&req.phone)
-        .bind(now)
-        .bind(agency)
-        .bind("floor")
-        .fetch_one(&mut *txn)
-        .await
-        .map_err(fail)?;
-    let party_id = Uuid::now_v7();
-    sqlx::query(W3_INSERT_PARTY)
-        .bind(party_id)
-        .bind(case.id)
-        .bind(person.id)
-        .bind(now)
-        .bind(agency)
-        .bind("floor")
-        .execute(&mut *txn)
-        .await
-        .map_err(fail)?;
+    let (person_id, party_id) = (Uuid::now_v7(), Uuid::now_v7());
     let event = Event {
         operation: "addParty".into(),
         entity_type: "CaseParty",
         entity_id: Some(party_id),
-        person_id: Some(person.id),
+        person_id: Some(person_id),
         fields: vec![
             "caseId",
             "person",
@@ -1040,10 +980,29 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
         ],
         action: "WRITE",
     };
-    stage(&mut txn, &actor(agency), vec![event])
+    // As ctex on PostgreSQL: the version bump (guarded: no row, no write), the person, the
+    // party and the staged WRITE event in one statement.
+    let query = sqlx::query(sqlx::AssertSqlSafe(W3_PARTY.as_str()))
+        .bind(1i32)
+        .bind(now)
+        .bind(case.id)
+        .bind(person_id)
+        .bind(&req.full_name)
+        .bind(fold_name(&req.full_name))
+        .bind(&req.phone)
+        .bind(now)
+        .bind(agency)
+        .bind("floor")
+        .bind(party_id)
+        .bind(case.id)
+        .bind(person_id)
+        .bind(now)
+        .bind(agency)
+        .bind("floor");
+    bind_stage(query, row_of(&actor(agency), &event, now))
+        .execute(&app.pool)
         .await
         .map_err(fail)?;
-    txn.commit().await.map_err(fail)?;
     // The reload: the new party, then its person, through the scope.
     let sql = format!(
         "SELECT {PARTY_COLS}, {facts} FROM \"case_party\" INNER JOIN \"case_record\" AS \"pc\" ON \"pc\".\"id\" = \"case_party\".\"case_id\" INNER JOIN \"person\" AS \"pe\" ON \"pe\".\"id\" = \"case_party\".\"person_id\" WHERE (({cs}) OR {ps}) AND (\"case_party\".\"id\" = ANY(CAST((SELECT CAST($2 AS uuid[])) AS uuid[]))) ORDER BY \"case_party\".\"id\" ASC",
@@ -1092,9 +1051,72 @@ async fn w3_party(State(app): State<App>, Json(req): Json<AddParty>) -> Res {
 
 const W3_INSERT_CASE: &str = "INSERT INTO \"case_record\" (\"id\", \"case_number\", \"title\", \"status\", \"lead_agency\", \"province\", \"opened_at\", \"closed_at\", \"legal_basis\", \"transnational\", \"organized_group\", \"exploitation_forms\", \"recruitment_methods\", \"recruitment_platforms\", \"countries\", \"handling_code\", \"handling_restriction\", \"summary\", \"source_reliability\", \"information_accuracy\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, 'REPORTED', $6, $4, $5, NULL, 'ART_150', FALSE, FALSE, '[]', '[]', '[]', '[]', 'H0', NULL, NULL, NULL, NULL, 1, $5, $5, $6, $7)";
 
-const W3_INSERT_PERSON: &str = "INSERT INTO \"person\" (\"id\", \"full_name\", \"name_folded\", \"aliases\", \"date_of_birth\", \"sex\", \"ethnicity\", \"nationality\", \"national_id\", \"address\", \"phone\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, '[]', NULL, NULL, NULL, NULL, NULL, NULL, $4, 1, $5, $5, $6, $7) RETURNING \"id\", \"full_name\", \"name_folded\", \"aliases\", \"date_of_birth\", \"sex\", \"ethnicity\", \"nationality\", \"national_id\", \"address\", \"phone\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\", 0 AS \"ctex_facts\"";
+const W3_INSERT_PERSON: &str = "INSERT INTO \"person\" (\"id\", \"full_name\", \"name_folded\", \"aliases\", \"date_of_birth\", \"sex\", \"ethnicity\", \"nationality\", \"national_id\", \"address\", \"phone\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, '[]', NULL, NULL, NULL, NULL, NULL, NULL, $4, 1, $5, $5, $6, $7)";
 
 const W3_INSERT_PARTY: &str = "INSERT INTO \"case_party\" (\"id\", \"case_id\", \"person_id\", \"role\", \"suspect_role\", \"arrest_status\", \"identification\", \"received_at\", \"age_at_exploitation\", \"exploitation_details\", \"health_notes\", \"current_location\", \"consent_to_share\", \"protection_measures\", \"is_minor\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, 'VICTIM', NULL, NULL, 'RECEIVED', $4, NULL, NULL, NULL, NULL, FALSE, '[]', FALSE, 1, $4, $4, $5, $6)";
+
+/// `openCase` on PostgreSQL: the case and its staged event, one statement ($1–$7, $8–$21).
+static W3_OPEN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH w0 AS ({W3_INSERT_CASE}), stage AS ({}) SELECT 1",
+        renumber(STAGE, 7)
+    )
+});
+
+/// `addParty` with a new person on PostgreSQL: the guarded version bump ($1–$3), the person
+/// ($4–$10), the party ($11–$16) and the staged event ($17–$30), one statement; a bump that
+/// changed no row divides by zero and so writes nothing.
+static W3_PARTY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH w0 AS (UPDATE \"case_record\" SET \"version\" = \"version\" + $1, \"updated_at\" = $2 WHERE \"id\" = $3 RETURNING 1), w1 AS ({}), w2 AS ({}), stage AS ({}) SELECT 1 / (SELECT count(*) FROM \"w0\")",
+        renumber(W3_INSERT_PERSON, 3),
+        renumber(W3_INSERT_PARTY, 10),
+        renumber(STAGE, 16)
+    )
+});
+
+/// `sql` with each placeholder `$n` moved to `$(n + by)`.
+fn renumber(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' {
+            let mut n = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(*d);
+                chars.next();
+            }
+            match n.parse::<usize>() {
+                Ok(n) => out.push_str(&(n + by).to_string()),
+                Err(_) => out.push_str(&n),
+            }
+        }
+    }
+    out
+}
+
+/// Binds a staged event's columns (in `STAGE`'s order) after the query's own parameters.
+fn bind_stage<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    r: EventRow,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(r.at)
+        .bind(r.agency)
+        .bind(r.subject)
+        .bind(r.token_id)
+        .bind(r.request_id)
+        .bind(r.operation)
+        .bind(r.purpose)
+        .bind(r.entity_type)
+        .bind(r.entity_id)
+        .bind(r.person_id)
+        .bind(r.fields)
+        .bind(r.action)
+        .bind(r.outcome)
+        .bind(r.reason)
+}
 
 /// Lower-case, accents off (a cheap stand-in for ctex's `fold_name`; same order of cost).
 fn fold_name(name: &str) -> String {

@@ -56,6 +56,63 @@ fn verify_cli(db_url: &str) -> (bool, String) {
 }
 
 both!(
+    a_refused_write_leaves_no_row_and_no_write_event,
+    |app| async move {
+        let police = app.token(Agency::Police, "investigator-7");
+        let case = open_case(&app, &police, case_input("HG-7", "40")).await;
+        let (_, person) = add_party(
+            &app,
+            &police,
+            json!({ "caseId": case, "caseVersion": 1, "role": "VICTIM", "person": { "fullName": "Lò Thị Mai" } }),
+        )
+        .await;
+        let add = |input: Value| {
+            app.gql(
+                &police,
+                "mutation($i: AddPartyInput!) { addParty(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+        };
+        // The case is at version 2 now: a party with a new person at version 1 is refused, and
+        // the new person is not written either.
+        let stale = add(json!({ "caseId": case, "caseVersion": 1, "role": "WITNESS", "person": { "fullName": "Vàng A Sử" } })).await;
+        assert_eq!(code(&stale), "CONFLICT", "{stale}");
+        assert_eq!(
+            stale["errors"][0]["message"],
+            "the case was changed by someone else (your version is stale); reload it"
+        );
+        // The same person in the same role twice.
+        let again = add(json!({ "caseId": case, "role": "VICTIM", "personId": person })).await;
+        assert_eq!(code(&again), "CONFLICT", "{again}");
+        assert_eq!(
+            again["errors"][0]["message"],
+            "this person already has this role in the case"
+        );
+        let after = app
+            .gql(
+                &police,
+                "query($c: ID!) { case(id: $c) { version parties { id } } persons { totalCount } }",
+                json!({ "c": case }),
+            )
+            .await;
+        assert_eq!(data(&after)["case"]["version"], 2, "{after}");
+        assert_eq!(
+            data(&after)["case"]["parties"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(data(&after)["persons"]["totalCount"], 1, "{after}");
+        let writes: Vec<Value> = events(&app, &police, json!({ "entityType": "CaseParty" }))
+            .await
+            .into_iter()
+            .filter(|e| e["action"] == "WRITE")
+            .collect();
+        assert_eq!(writes.len(), 1, "{writes:?}");
+        assert_eq!(writes[0]["operation"], "addParty");
+        assert_eq!(writes[0]["personId"], person.as_str());
+    }
+);
+
+both!(
     reading_victims_names_and_phones_is_audited_with_its_purpose,
     |app| async move {
         let police = app.token(Agency::Police, "investigator-12");

@@ -1,0 +1,287 @@
+//! A mutation's writes, collected before they are sent, so that on PostgreSQL they and the
+//! write's audit event go to the database as one statement.
+//!
+//! A mutation whose writes need nothing read back inside the transaction (new rows get their ids
+//! here, version checks only count rows) builds [`Writes`] and hands it to
+//! `graphql::write::apply`. On PostgreSQL the steps and the audit stage insert become the
+//! data-modifying CTEs of one statement ([`Writes::combined`]): a single statement is its own
+//! transaction, so nothing is written unless everything is, and the write costs one round trip
+//! instead of `BEGIN`, one per step, the stage insert and `COMMIT`. A step that must change
+//! exactly one row (a version check) is guarded in the same statement by a division by its row
+//! count, so a stale version aborts the whole statement. Any failure of the combined statement
+//! is answered by running the same steps again in a transaction ([`Writes::run`]), which checks
+//! each step in turn and reports the exact error (`CONFLICT` naming the stale row or the taken
+//! value): the statement rolled back entirely, and a retry of one that did commit fails on the
+//! ids it already wrote. SQLite, which has no data-modifying CTEs, always takes that path.
+
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, InsertStatement, Query, SelectStatement, SubQueryStatement,
+    UpdateStatement, WithClause, WithQuery,
+};
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Writes of one mutation, in order.
+#[derive(Default)]
+pub(crate) struct Writes {
+    steps: Vec<Step>,
+}
+
+/// An insert or an update.
+#[derive(Clone)]
+enum Statement {
+    Insert(InsertStatement),
+    Update(UpdateStatement),
+}
+
+/// One write.
+struct Step {
+    /// The insert or update.
+    statement: Statement,
+    /// When set, the step must change exactly one row; otherwise it is a `CONFLICT` saying this.
+    conflict: Option<String>,
+    /// When set, a unique violation of the step is a `CONFLICT` saying this.
+    duplicate: Option<String>,
+}
+
+impl Writes {
+    /// Adds an insert; a unique violation is a `CONFLICT` saying `duplicate` when given.
+    pub(crate) fn insert(&mut self, statement: InsertStatement, duplicate: Option<String>) {
+        self.steps.push(Step {
+            statement: Statement::Insert(statement),
+            conflict: None,
+            duplicate,
+        });
+    }
+
+    /// Adds an update that must change exactly one row, else it is a `CONFLICT` saying
+    /// `conflict`.
+    pub(crate) fn update_one(&mut self, statement: UpdateStatement, conflict: String) {
+        self.steps.push(Step {
+            statement: Statement::Update(statement),
+            conflict: Some(conflict),
+            duplicate: None,
+        });
+    }
+
+    /// Runs the steps in order through `db` (a transaction), checking each.
+    pub(crate) async fn run(&self, db: &impl ConnectionTrait) -> ApiResult<()> {
+        for step in &self.steps {
+            let done = match &step.statement {
+                Statement::Insert(s) => db.execute(s).await,
+                Statement::Update(s) => db.execute(s).await,
+            }
+            .map_err(|err| match &step.duplicate {
+                Some(message) if super::is_unique_violation(&err) => {
+                    ApiError::Conflict(message.clone())
+                }
+                _ => err.into(),
+            })?;
+            if let Some(message) = &step.conflict
+                && done.rows_affected() != 1
+            {
+                return Err(ApiError::Conflict(message.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// On PostgreSQL: the steps and then `last` (the audit stage insert) as one statement, each a
+    /// data-modifying CTE; the main query divides by the row count of each checked step, so a
+    /// checked step that changed no row aborts the statement (`division by zero`).
+    pub(crate) fn combined(&self, last: InsertStatement) -> WithQuery {
+        let mut with = WithClause::new();
+        let mut guard = String::from("1");
+        for (i, step) in self.steps.iter().enumerate() {
+            let name = format!("w{i}");
+            let statement: SubQueryStatement = match &step.statement {
+                Statement::Insert(s) => s.clone().into(),
+                Statement::Update(s) if step.conflict.is_some() => {
+                    guard.push_str(&format!(" / (SELECT count(*) FROM \"{name}\")"));
+                    let mut s = s.clone();
+                    s.returning(Query::returning().expr(Expr::val(1)));
+                    s.into()
+                }
+                Statement::Update(s) => s.clone().into(),
+            };
+            with.cte(
+                CommonTableExpression::new()
+                    .query(statement)
+                    .table_name(Alias::new(name))
+                    .to_owned(),
+            );
+        }
+        with.cte(
+            CommonTableExpression::new()
+                .query(last)
+                .table_name(Alias::new("stage"))
+                .to_owned(),
+        );
+        let main: SelectStatement = Query::select().expr(Expr::cust(guard)).to_owned();
+        main.with(with)
+    }
+
+    /// Whether the backend can take [`Writes::combined`].
+    pub(crate) fn combinable(backend: DbBackend) -> bool {
+        backend == DbBackend::Postgres
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+
+    use super::*;
+    use crate::audit::{Actor, AuditBuffer, AuditEntity};
+    use crate::auth::Principal;
+    use crate::domain::Agency;
+
+    fn principal() -> Principal {
+        Principal {
+            agency: Agency::Police,
+            subject: "officer".into(),
+            unit: None,
+            jurisdiction: None,
+            scopes: Vec::new(),
+            purpose: Some("unit test".into()),
+            token_id: "jti".into(),
+            issuer: "iss".into(),
+            expires_at: 0,
+        }
+    }
+
+    fn new_case(number: &str) -> crate::store::case::NewCase {
+        crate::store::case::NewCase {
+            case_number: number.into(),
+            title: "Tuyển lao động".into(),
+            status: "REPORTED".into(),
+            province: "40".into(),
+            opened_at: crate::store::now(),
+            legal_basis: "ART_150".into(),
+            transnational: false,
+            organized_group: false,
+            exploitation_forms: Vec::new(),
+            recruitment_methods: Vec::new(),
+            recruitment_platforms: Vec::new(),
+            countries: Vec::new(),
+            handling_code: "H0".into(),
+            handling_restriction: None,
+            summary: None,
+            source_reliability: None,
+            information_accuracy: None,
+        }
+    }
+
+    /// The staging insert of one write event of `id`.
+    fn stage(operation: &'static str, ty: &'static str, id: uuid::Uuid) -> InsertStatement {
+        let buffer = AuditBuffer::default();
+        let entity = AuditEntity {
+            ty,
+            id,
+            person: None,
+        };
+        buffer.written(operation, entity, vec!["title".into()]);
+        let actor = Actor {
+            agency: "police".into(),
+            subject: "officer".into(),
+            token_id: "jti".into(),
+            request_id: "req".into(),
+            operation: "Op".into(),
+            purpose: None,
+        };
+        crate::audit::chain::stage_statement(&actor, buffer.take_writes()).expect("an event")
+    }
+
+    async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+        db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .expect("count")
+            .expect("a row")
+            .try_get_by_index(0)
+            .expect("a count")
+    }
+
+    /// The writes of `openCase` and `addParty` go as one statement each on PostgreSQL (so a
+    /// mistake in the combination cannot hide behind the step-by-step retry), a stale version
+    /// aborts the whole statement, and step by step the same writes are a `CONFLICT`. Runs when
+    /// `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
+    #[tokio::test]
+    async fn writes_go_as_one_statement_and_a_stale_version_writes_nothing_on_postgres() {
+        let Some(scratch) = crate::db::ScratchPostgres::create("ctex_writes", 2).await else {
+            return;
+        };
+        let db = &scratch.db;
+        let p = principal();
+
+        let mut open = Writes::default();
+        let case = crate::store::case::insert_into(&mut open, &p, new_case("W-1"));
+        db.execute(&open.combined(stage("openCase", "Case", case)))
+            .await
+            .expect("openCase's writes as one statement");
+
+        let add = |expected: Option<i32>, name: &str| {
+            let mut writes = Writes::default();
+            crate::store::case::bump_version_into(&mut writes, case, expected);
+            let person = crate::store::person::insert_into(
+                &mut writes,
+                &p,
+                crate::store::person::NewPerson {
+                    full_name: name.into(),
+                    name_folded: name.to_lowercase(),
+                    ..Default::default()
+                },
+            );
+            let party = crate::store::person::insert_party_into(
+                &mut writes,
+                &p,
+                crate::store::person::NewParty {
+                    case_id: case,
+                    person_id: person,
+                    role: "VICTIM".into(),
+                    ..Default::default()
+                },
+                false,
+            );
+            (writes, party)
+        };
+        let (writes, party) = add(Some(1), "Lò Thị Mai");
+        db.execute(&writes.combined(stage("addParty", "CaseParty", party)))
+            .await
+            .expect("addParty's writes as one statement");
+        let version = "SELECT version::bigint FROM case_record";
+        assert_eq!(count(db, version).await, 2);
+        assert_eq!(count(db, "SELECT count(*) FROM person").await, 1);
+        assert_eq!(count(db, "SELECT count(*) FROM case_party").await, 1);
+        assert_eq!(count(db, "SELECT count(*) FROM audit_stage").await, 2);
+
+        // At a stale version: nothing at all, neither the person nor the party nor the event.
+        let (stale, party) = add(Some(1), "Vàng A Sử");
+        let refused = db
+            .execute(&stale.combined(stage("addParty", "CaseParty", party)))
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(count(db, version).await, 2);
+        assert_eq!(count(db, "SELECT count(*) FROM person").await, 1);
+        assert_eq!(count(db, "SELECT count(*) FROM case_party").await, 1);
+        assert_eq!(count(db, "SELECT count(*) FROM audit_stage").await, 2);
+
+        // Step by step, the same writes say why.
+        let txn = db.begin().await.expect("begin");
+        match stale.run(&txn).await {
+            Err(ApiError::Conflict(message)) => assert!(message.contains("stale"), "{message}"),
+            other => panic!("expected CONFLICT, got {other:?}"),
+        }
+        txn.rollback().await.expect("rollback");
+        // A taken case number, step by step: the insert's own CONFLICT.
+        let mut again = Writes::default();
+        crate::store::case::insert_into(&mut again, &p, new_case("W-1"));
+        match again.run(db).await {
+            Err(ApiError::Conflict(message)) => {
+                assert_eq!(message, "your agency already has a case numbered W-1");
+            }
+            other => panic!("expected CONFLICT, got {other:?}"),
+        }
+        scratch.remove().await;
+    }
+}
