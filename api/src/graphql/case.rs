@@ -814,17 +814,14 @@ async fn update_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
     if let Some(v) = fields.information_accuracy {
         model.information_accuracy = Set(Some(v));
     }
-    write::transact(req, "updateCase", None, input.provided(), move |txn| {
-        Box::pin(async move {
-            store::update(txn, id, version, model).await?;
-            Ok(AuditEntity {
-                ty: "Case",
-                id,
-                person: None,
-            })
-        })
-    })
-    .await?;
+    let mut writes = crate::store::Writes::default();
+    store::update_into(&mut writes, id, version, model);
+    let entity = AuditEntity {
+        ty: "Case",
+        id,
+        person: None,
+    };
+    write::apply(req, "updateCase", None, input.provided(), writes, entity).await?;
     load_fresh(req, id).await
 }
 

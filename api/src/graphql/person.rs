@@ -764,17 +764,14 @@ async fn update_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         return Err(ApiError::bad_input("input", "nothing to change"));
     }
     let person = party.row.person_id;
-    write::transact(req, "updateParty", None, provided.clone(), move |txn| {
-        Box::pin(async move {
-            crate::store::update_versioned(txn, "case_party", "party", id, version, values).await?;
-            Ok(AuditEntity {
-                ty: "CaseParty",
-                id,
-                person: Some(person),
-            })
-        })
-    })
-    .await?;
+    let mut writes = crate::store::Writes::default();
+    crate::store::update_versioned_into(&mut writes, "case_party", "party", id, version, values);
+    let entity = AuditEntity {
+        ty: "CaseParty",
+        id,
+        person: Some(person),
+    };
+    write::apply(req, "updateParty", None, provided.clone(), writes, entity).await?;
     store::party_by_id(&req.db, &req.principal, id)
         .await?
         .map(Arc::new)
@@ -812,19 +809,14 @@ async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> 
     };
     let person_version = input.version("personVersion")?;
     let key = write::key_of(&input)?;
-    let principal = req.principal.clone();
-    let id = write::transact(req, "addIdentifier", key, input.provided(), move |txn| {
-        Box::pin(async move {
-            store::bump_version(txn, person_id, person_version).await?;
-            let id = store::insert_identifier(txn, &principal, new).await?;
-            Ok(AuditEntity {
-                ty: "Identifier",
-                id,
-                person: Some(person_id),
-            })
-        })
-    })
-    .await?;
+    let mut writes = crate::store::Writes::default();
+    store::bump_version_into(&mut writes, person_id, person_version);
+    let entity = AuditEntity {
+        ty: "Identifier",
+        id: store::insert_identifier_into(&mut writes, &req.principal, new),
+        person: Some(person_id),
+    };
+    let id = write::apply(req, "addIdentifier", key, input.provided(), writes, entity).await?;
     write::reload(
         store::identifiers_of_persons(&req.db, &req.principal, &[person_id]),
         |i| i.row.id == id,

@@ -345,27 +345,27 @@ pub(crate) fn bump_version_into(writes: &mut super::Writes, id: Uuid, expected: 
     super::bump_version_into(writes, tables::CASE, "case", id, expected);
 }
 
-/// Applies changed columns to a case at `expected` version; stale → `CONFLICT`.
-pub(crate) async fn update(
-    db: &impl ConnectionTrait,
+/// Adds the update of changed columns of a case at `expected` version to `writes`; stale →
+/// `CONFLICT`.
+pub(crate) fn update_into(
+    writes: &mut super::Writes,
     id: Uuid,
     expected: i32,
     mut model: case::ActiveModel,
-) -> ApiResult<()> {
+) {
     model.version = Set(expected + 1);
     model.updated_at = Set(super::now());
-    let res = case::Entity::update_many()
+    let update = case::Entity::update_many()
         .set(model)
         .filter(case::Column::Id.eq(id))
         .filter(case::Column::Version.eq(expected))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::Conflict(format!(
+        .into_query();
+    writes.update_one(
+        update,
+        format!(
             "the case was changed by someone else (your version {expected} is stale); reload it"
-        )));
-    }
-    Ok(())
+        ),
+    );
 }
 
 /// Where cases keep their status.

@@ -255,11 +255,25 @@ pub(crate) async fn update_versioned(
     expected: i32,
     values: Vec<(&'static str, sea_orm::Value)>,
 ) -> ApiResult<()> {
+    let mut writes = Writes::default();
+    update_versioned_into(&mut writes, table, what, id, expected, values);
+    writes.run(db).await
+}
+
+/// Adds [`update_versioned`]'s update to `writes`.
+pub(crate) fn update_versioned_into(
+    writes: &mut Writes,
+    table: &str,
+    what: &str,
+    id: Uuid,
+    expected: i32,
+    values: Vec<(&'static str, sea_orm::Value)>,
+) {
     let mut update = versioned_update(table, id, Some(expected), now());
     for (column, value) in values {
         update.value(Alias::new(column), value);
     }
-    execute_or_conflict(db, &update, || stale(what)).await
+    writes.update_one(update, stale(what));
 }
 
 /// Where rows of one kind keep their lifecycle status, for [`move_status`].

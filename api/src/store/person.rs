@@ -7,8 +7,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::{case_party, identifier, person};
 use sea_orm::sea_query::{Alias, ExprTrait, JoinType, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -353,15 +353,15 @@ pub(crate) struct NewIdentifier {
     pub(crate) verified: bool,
 }
 
-/// Inserts an identifier.
-pub(crate) async fn insert_identifier(
-    db: &impl ConnectionTrait,
+/// Adds the insert of an identifier to `writes` and returns its id.
+pub(crate) fn insert_identifier_into(
+    writes: &mut super::Writes,
     p: &Principal,
     new: NewIdentifier,
-) -> ApiResult<Uuid> {
+) -> Uuid {
     let now = super::now();
     let id = super::new_id();
-    identifier::ActiveModel {
+    let model = identifier::ActiveModel {
         id: Set(id),
         person_id: Set(new.person_id),
         kind: Set(new.kind),
@@ -374,19 +374,14 @@ pub(crate) async fn insert_identifier(
         updated_at: Set(now),
         created_by_agency: Set(p.agency.code().to_string()),
         created_by_subject: Set(p.subject.clone()),
-    }
-    .insert(db)
-    .await?;
-    Ok(id)
+    };
+    writes.insert(identifier::Entity::insert(model).into_query(), None);
+    id
 }
 
-/// Bumps a person's version; see [`super::bump_version`].
-pub(crate) async fn bump_version(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    expected: Option<i32>,
-) -> ApiResult<()> {
-    super::bump_version(db, tables::PERSON, "person", id, expected).await
+/// Adds a bump of a person's version to `writes`; see [`super::bump_version`].
+pub(crate) fn bump_version_into(writes: &mut super::Writes, id: Uuid, expected: Option<i32>) {
+    super::bump_version_into(writes, tables::PERSON, "person", id, expected);
 }
 
 /// Loads one party through the caller's scope.

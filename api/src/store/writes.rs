@@ -202,10 +202,10 @@ mod tests {
             .expect("a count")
     }
 
-    /// The writes of `openCase` and `addParty` go as one statement each on PostgreSQL (so a
-    /// mistake in the combination cannot hide behind the step-by-step retry), a stale version
-    /// aborts the whole statement, and step by step the same writes are a `CONFLICT`. Runs when
-    /// `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
+    /// The writes of `openCase`, `addParty`, `updateCase` and `updateParty` go as one statement
+    /// each on PostgreSQL (so a mistake in the combination cannot hide behind the step-by-step
+    /// retry), a stale version aborts the whole statement, and step by step the same writes are
+    /// a `CONFLICT`. Runs when `CTEX_TEST_DATABASE_URL` names a PostgreSQL server.
     #[tokio::test]
     async fn writes_go_as_one_statement_and_a_stale_version_writes_nothing_on_postgres() {
         let Some(scratch) = crate::db::ScratchPostgres::create("ctex_writes", 2).await else {
@@ -245,8 +245,8 @@ mod tests {
             );
             (writes, party)
         };
-        let (writes, party) = add(Some(1), "Lò Thị Mai");
-        db.execute(&writes.combined(stage("addParty", "CaseParty", party)))
+        let (writes, first) = add(Some(1), "Lò Thị Mai");
+        db.execute(&writes.combined(stage("addParty", "CaseParty", first)))
             .await
             .expect("addParty's writes as one statement");
         let version = "SELECT version::bigint FROM case_record";
@@ -282,6 +282,26 @@ mod tests {
             }
             other => panic!("expected CONFLICT, got {other:?}"),
         }
+
+        // `updateCase` and `updateParty` go as one statement too.
+        let mut update = Writes::default();
+        let title = entities::case::ActiveModel {
+            title: sea_orm::Set("Đổi tên".into()),
+            ..Default::default()
+        };
+        crate::store::case::update_into(&mut update, case, 2, title);
+        db.execute(&update.combined(stage("updateCase", "Case", case)))
+            .await
+            .expect("updateCase's writes as one statement");
+        assert_eq!(count(db, version).await, 3);
+        let mut update = Writes::default();
+        let notes = vec![("health_notes", "ổn định".into())];
+        crate::store::update_versioned_into(&mut update, "case_party", "party", first, 1, notes);
+        db.execute(&update.combined(stage("updateParty", "CaseParty", first)))
+            .await
+            .expect("updateParty's writes as one statement");
+        let party_version = "SELECT version::bigint FROM case_party";
+        assert_eq!(count(db, party_version).await, 2);
         scratch.remove().await;
     }
 }
