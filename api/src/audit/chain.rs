@@ -592,14 +592,7 @@ mod tests {
                 .is_err()
         }
 
-        let actor = Actor {
-            agency: "police".into(),
-            subject: "officer".into(),
-            token_id: "jti".into(),
-            request_id: "req".into(),
-            operation: "Op".into(),
-            purpose: None,
-        };
+        let actor = Actor::for_test();
         let (case, party) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
         let writes = crate::audit::AuditBuffer::default();
         for (operation, ty, id) in [("openCase", "Case", case), ("addParty", "CaseParty", party)] {

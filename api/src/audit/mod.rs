@@ -270,6 +270,19 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A police officer's actor, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test() -> Actor {
+        Actor {
+            agency: "police".into(),
+            subject: "officer".into(),
+            token_id: "jti".into(),
+            request_id: "req".into(),
+            operation: "Op".into(),
+            purpose: None,
+        }
+    }
+
     /// The actor of a request.
     pub(crate) fn of(req: &crate::graphql::RequestCtx) -> Actor {
         Actor {

@@ -48,6 +48,22 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A national principal of `agency` with a purpose, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(agency: Agency, subject: &str) -> Principal {
+        Principal {
+            agency,
+            subject: subject.into(),
+            unit: None,
+            jurisdiction: None,
+            scopes: Vec::new(),
+            purpose: Some("unit test".into()),
+            token_id: "jti".into(),
+            issuer: "iss".into(),
+            expires_at: 0,
+        }
+    }
+
     /// Builds the principal from claims that [`TrustStore::verify`] accepted.
     ///
     /// The purpose claim is carried over as is; [`Principal::with_purpose_header`] checks it.

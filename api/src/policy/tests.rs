@@ -9,17 +9,7 @@ use super::*;
 use crate::auth::Principal;
 
 fn principal(agency: Agency) -> Principal {
-    Principal {
-        agency,
-        subject: "t".into(),
-        unit: None,
-        jurisdiction: None,
-        scopes: Vec::new(),
-        purpose: Some("unit test".into()),
-        token_id: "jti".into(),
-        issuer: "iss".into(),
-        expires_at: 0,
-    }
+    Principal::for_test(agency, "t")
 }
 
 fn person(quals: Rows, f: impl FnOnce(&mut PersonFacts)) -> RowFacts {

@@ -218,15 +218,8 @@ mod tests {
 
     fn principal(agency: Agency, subject: &str) -> Principal {
         Principal {
-            agency,
-            subject: subject.into(),
-            unit: None,
-            jurisdiction: None,
-            scopes: Vec::new(),
-            purpose: Some("unit test".into()),
             token_id: format!("jti-{subject}"),
-            issuer: "iss".into(),
-            expires_at: 0,
+            ..Principal::for_test(agency, subject)
         }
     }
 

@@ -138,17 +138,7 @@ mod tests {
     use crate::domain::Agency;
 
     fn principal() -> Principal {
-        Principal {
-            agency: Agency::Police,
-            subject: "officer".into(),
-            unit: None,
-            jurisdiction: None,
-            scopes: Vec::new(),
-            purpose: Some("unit test".into()),
-            token_id: "jti".into(),
-            issuer: "iss".into(),
-            expires_at: 0,
-        }
+        Principal::for_test(Agency::Police, "officer")
     }
 
     fn new_case(number: &str) -> crate::store::case::NewCase {
@@ -182,14 +172,7 @@ mod tests {
             person: None,
         };
         buffer.written(operation, entity, vec!["title".into()]);
-        let actor = Actor {
-            agency: "police".into(),
-            subject: "officer".into(),
-            token_id: "jti".into(),
-            request_id: "req".into(),
-            operation: "Op".into(),
-            purpose: None,
-        };
+        let actor = Actor::for_test();
         crate::audit::chain::stage_statement(&actor, buffer.take_writes()).expect("an event")
     }
 
