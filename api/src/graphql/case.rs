@@ -724,8 +724,16 @@ async fn open_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
         id,
         person: None,
     };
-    let id = write::apply(req, "openCase", key, input.provided(), writes, entity).await?;
-    load_fresh(req, id).await
+    // On PostgreSQL the write answers with the new case as the caller sees it.
+    let view = store::scoped_over(&req.principal, &writes.returned());
+    let fields = input.provided();
+    let applied = write::apply(req, "openCase", key, fields, writes, entity, Some(view)).await?;
+    match applied.rows {
+        Some(rows) => store::written_row(&rows)?
+            .map(Arc::new)
+            .ok_or(ApiError::NotFound("case")),
+        None => load_fresh(req, applied.id).await,
+    }
 }
 
 /// Reloads a case from the primary after a write, through the caller's scope.
@@ -821,7 +829,16 @@ async fn update_case(ctx: &ResolverContext<'_>) -> ApiResult<CaseNode> {
         id,
         person: None,
     };
-    write::apply(req, "updateCase", None, input.provided(), writes, entity).await?;
+    write::apply(
+        req,
+        "updateCase",
+        None,
+        input.provided(),
+        writes,
+        entity,
+        None,
+    )
+    .await?;
     load_fresh(req, id).await
 }
 

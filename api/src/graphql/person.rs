@@ -682,7 +682,9 @@ async fn add_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         id: store::insert_party_into(&mut writes, &req.principal, party, is_minor),
         person: Some(person),
     };
-    let id = write::apply(req, "addParty", key, fields, writes, entity).await?;
+    let id = write::apply(req, "addParty", key, fields, writes, entity, None)
+        .await?
+        .id;
     // The new party alone, not all the case's parties (a case can hold hundreds).
     store::party_by_id(&req.db, &req.principal, id)
         .await?
@@ -771,7 +773,16 @@ async fn update_party(ctx: &ResolverContext<'_>) -> ApiResult<PartyNode> {
         id,
         person: Some(person),
     };
-    write::apply(req, "updateParty", None, provided.clone(), writes, entity).await?;
+    write::apply(
+        req,
+        "updateParty",
+        None,
+        provided.clone(),
+        writes,
+        entity,
+        None,
+    )
+    .await?;
     store::party_by_id(&req.db, &req.principal, id)
         .await?
         .map(Arc::new)
@@ -816,7 +827,17 @@ async fn add_identifier(ctx: &ResolverContext<'_>) -> ApiResult<IdentifierNode> 
         id: store::insert_identifier_into(&mut writes, &req.principal, new),
         person: Some(person_id),
     };
-    let id = write::apply(req, "addIdentifier", key, input.provided(), writes, entity).await?;
+    let id = write::apply(
+        req,
+        "addIdentifier",
+        key,
+        input.provided(),
+        writes,
+        entity,
+        None,
+    )
+    .await?
+    .id;
     write::reload(
         store::identifiers_of_persons(&req.db, &req.principal, &[person_id]),
         |i| i.row.id == id,

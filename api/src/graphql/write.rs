@@ -15,7 +15,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use async_graphql::dynamic::ResolverContext;
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult};
 
 use uuid::Uuid;
 
@@ -98,8 +99,17 @@ fn written(fields: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// What [`apply`] wrote.
+pub(crate) struct Applied {
+    /// The produced row's id.
+    pub(crate) id: Uuid,
+    /// The rows of the main query, when the writes went as one statement with it; `None` when
+    /// they went step by step (the caller then loads the row itself).
+    pub(crate) rows: Option<Vec<QueryResult>>,
+}
+
 /// Runs a mutation's `writes`, which produce `entity`, with idempotency and audit, as
-/// [`transact`] does; returns the produced id.
+/// [`transact`] does.
 ///
 /// On PostgreSQL, without an idempotency key, the writes and the write's audit event go to the
 /// database as one statement (one round trip, atomic on its own; `store::writes`). Its change
@@ -107,6 +117,10 @@ fn written(fields: Vec<String>) -> Vec<String> {
 /// If that statement fails for any reason (a stale version, a taken value, a lost connection),
 /// nothing of it was written, and the same writes run again through [`transact`], which checks
 /// them one by one and answers with the exact error. With a key, or on SQLite, only that path.
+///
+/// `main`, when given, is a query over a [`Writes::returned`] step (the written row as the
+/// caller sees it): when the writes go as one statement with no checked step, the statement
+/// answers with its rows ([`Applied::rows`]). Otherwise the caller loads the row itself.
 pub(crate) async fn apply(
     req: &RequestCtx,
     operation: &'static str,
@@ -114,15 +128,23 @@ pub(crate) async fn apply(
     fields: Vec<String>,
     writes: Writes,
     entity: AuditEntity,
-) -> ApiResult<Uuid> {
+    main: Option<SelectStatement>,
+) -> ApiResult<Applied> {
     if key.is_none() && Writes::combinable(req.db.get_database_backend()) {
         req.audit
             .written(operation, entity, written(fields.clone()));
         if let Some(stage) = crate::audit::stage_statement(req) {
-            match req.db.execute(&writes.combined(stage)).await {
-                Ok(_) => {
+            let done = match writes.combined(stage, main) {
+                (statement, true) => req.db.query_all(&statement).await.map(Some),
+                (statement, false) => req.db.execute(&statement).await.map(|_| None),
+            };
+            match done {
+                Ok(rows) => {
                     crate::audit::staged_by(req);
-                    return Ok(entity.id);
+                    return Ok(Applied {
+                        id: entity.id,
+                        rows,
+                    });
                 }
                 Err(_) => {
                     // Nothing was written; the transaction below reports why (no values logged).
@@ -131,13 +153,14 @@ pub(crate) async fn apply(
             }
         }
     }
-    transact(req, operation, key, fields, move |txn| {
+    let id = transact(req, operation, key, fields, move |txn| {
         Box::pin(async move {
             writes.run(txn).await?;
             Ok(entity)
         })
     })
-    .await
+    .await?;
+    Ok(Applied { id, rows: None })
 }
 
 /// Whether the caller may not write at all with this token (checked before any work).

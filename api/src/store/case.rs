@@ -124,6 +124,30 @@ pub(crate) fn by_ids_sql(backend: DbBackend, p: &Principal, ids: &[Uuid]) -> Sta
         .build(backend)
 }
 
+/// The caller's view of the case a combined write inserts: [`scoped`] over `written` (the
+/// name of the insert's returned rows in the statement, `Writes::returned`) in place of the
+/// table, so the write answers with the row and its facts without a second round trip. The
+/// scope and facts are the same expressions as every load's, qualified by the table's name,
+/// which here names the written row; decode with [`written_row`].
+pub(crate) fn scoped_over(p: &Principal, written: &str) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::Alias;
+    let mut select = scoped(p).into_query();
+    select
+        .from_clear()
+        .from_as(Alias::new(written), Alias::new(tables::CASE));
+    select
+}
+
+/// The case a combined write answered with ([`scoped_over`]); `None` when the caller may not
+/// see it.
+pub(crate) fn written_row(rows: &[sea_orm::QueryResult]) -> ApiResult<Option<CaseView>> {
+    use sea_orm::FromQueryResult;
+    Ok(match rows.first() {
+        Some(row) => Some(CaseView::from_query_result(row, "")?),
+        None => None,
+    })
+}
+
 /// Loads the cases with these ids that the caller may see.
 pub(crate) async fn by_ids(
     db: &impl ConnectionTrait,

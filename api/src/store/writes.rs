@@ -13,6 +13,10 @@
 //! each step in turn and reports the exact error (`CONFLICT` naming the stale row or the taken
 //! value): the statement rolled back entirely, and a retry of one that did commit fails on the
 //! ids it already wrote. SQLite, which has no data-modifying CTEs, always takes that path.
+//!
+//! A write with no checked step may also answer with a query over the rows it wrote (an insert
+//! marked [`Writes::returned`]), so that `openCase` gets its new case as the caller sees it, scope
+//! and facts included, from the same statement instead of loading it again afterwards.
 
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, InsertStatement, Query, SelectStatement, SubQueryStatement,
@@ -43,6 +47,8 @@ struct Step {
     conflict: Option<String>,
     /// When set, a unique violation of the step is a `CONFLICT` saying this.
     duplicate: Option<String>,
+    /// Whether the step's CTE returns its rows (every column) to the main query.
+    returned: bool,
 }
 
 impl Writes {
@@ -52,7 +58,18 @@ impl Writes {
             statement: Statement::Insert(statement),
             conflict: None,
             duplicate,
+            returned: false,
         });
+    }
+
+    /// Makes the step added last return every column of its rows to the main query of
+    /// [`Writes::combined`], and returns the name its rows go by there.
+    pub(crate) fn returned(&mut self) -> String {
+        let at = self.steps.len().saturating_sub(1);
+        if let Some(step) = self.steps.last_mut() {
+            step.returned = true;
+        }
+        format!("w{at}")
     }
 
     /// Adds an update that must change exactly one row, else it is a `CONFLICT` saying
@@ -62,6 +79,7 @@ impl Writes {
             statement: Statement::Update(statement),
             conflict: Some(conflict),
             duplicate: None,
+            returned: false,
         });
     }
 
@@ -89,19 +107,49 @@ impl Writes {
 
     /// On PostgreSQL: the steps and then `last` (the audit stage insert) as one statement, each a
     /// data-modifying CTE; the main query divides by the row count of each checked step, so a
-    /// checked step that changed no row aborts the statement (`division by zero`).
-    pub(crate) fn combined(&self, last: InsertStatement) -> WithQuery {
+    /// checked step that changed no row aborts the statement (`division by zero`). When `main`
+    /// is given and no step is checked, the main query is `main` instead: a query over the rows
+    /// of a [`Writes::returned`] step (the written row as the caller sees it, so the write needs
+    /// no second round trip to load it). The second value says whether the statement answers
+    /// `main`'s rows. A checked step keeps the guard as the main query: a query over the
+    /// written rows would skip the guard whenever it selects nothing.
+    pub(crate) fn combined(
+        &self,
+        last: InsertStatement,
+        main: Option<SelectStatement>,
+    ) -> (WithQuery, bool) {
+        let (with, guard) = self.ctes(last);
+        match main {
+            Some(main) if !self.steps.iter().any(|s| s.conflict.is_some()) => {
+                (main.with(with), true)
+            }
+            _ => {
+                let main: SelectStatement = Query::select().expr(Expr::cust(guard)).to_owned();
+                (main.with(with), false)
+            }
+        }
+    }
+
+    /// The steps and `last` as data-modifying CTEs (`w0`, `w1`, ..., `stage`), and the guard
+    /// expression over the checked steps' row counts.
+    fn ctes(&self, last: InsertStatement) -> (WithClause, String) {
         let mut with = WithClause::new();
         let mut guard = String::from("1");
         for (i, step) in self.steps.iter().enumerate() {
             let name = format!("w{i}");
             let statement: SubQueryStatement = match &step.statement {
+                Statement::Insert(s) if step.returned => {
+                    s.clone().returning_all().to_owned().into()
+                }
                 Statement::Insert(s) => s.clone().into(),
                 Statement::Update(s) if step.conflict.is_some() => {
                     guard.push_str(&format!(" / (SELECT count(*) FROM \"{name}\")"));
                     let mut s = s.clone();
                     s.returning(Query::returning().expr(Expr::val(1)));
                     s.into()
+                }
+                Statement::Update(s) if step.returned => {
+                    s.clone().returning_all().to_owned().into()
                 }
                 Statement::Update(s) => s.clone().into(),
             };
@@ -118,8 +166,7 @@ impl Writes {
                 .table_name(Alias::new("stage"))
                 .to_owned(),
         );
-        let main: SelectStatement = Query::select().expr(Expr::cust(guard)).to_owned();
-        main.with(with)
+        (with, guard)
     }
 
     /// Whether the backend can take [`Writes::combined`].
@@ -176,6 +223,15 @@ mod tests {
         crate::audit::chain::stage_statement(&actor, buffer.take_writes()).expect("an event")
     }
 
+    /// Runs `writes` with the staging insert `last` as one statement ([`Writes::combined`]).
+    async fn one_statement(
+        db: &impl ConnectionTrait,
+        writes: &Writes,
+        last: InsertStatement,
+    ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        db.execute(&writes.combined(last, None).0).await
+    }
+
     async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
         db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
             .await
@@ -199,7 +255,7 @@ mod tests {
 
         let mut open = Writes::default();
         let case = crate::store::case::insert_into(&mut open, &p, new_case("W-1"));
-        db.execute(&open.combined(stage("openCase", "Case", case)))
+        one_statement(db, &open, stage("openCase", "Case", case))
             .await
             .expect("openCase's writes as one statement");
 
@@ -229,7 +285,7 @@ mod tests {
             (writes, party)
         };
         let (writes, first) = add(Some(1), "Lò Thị Mai");
-        db.execute(&writes.combined(stage("addParty", "CaseParty", first)))
+        one_statement(db, &writes, stage("addParty", "CaseParty", first))
             .await
             .expect("addParty's writes as one statement");
         let version = "SELECT version::bigint FROM case_record";
@@ -240,9 +296,7 @@ mod tests {
 
         // At a stale version: nothing at all, neither the person nor the party nor the event.
         let (stale, party) = add(Some(1), "Vàng A Sử");
-        let refused = db
-            .execute(&stale.combined(stage("addParty", "CaseParty", party)))
-            .await;
+        let refused = one_statement(db, &stale, stage("addParty", "CaseParty", party)).await;
         assert!(refused.is_err(), "{refused:?}");
         assert_eq!(count(db, version).await, 2);
         assert_eq!(count(db, "SELECT count(*) FROM person").await, 1);
@@ -266,6 +320,51 @@ mod tests {
             other => panic!("expected CONFLICT, got {other:?}"),
         }
 
+        // `openCase` answers with the new case as the caller sees it, from the same statement.
+        let mut open = Writes::default();
+        let other = crate::store::case::insert_into(&mut open, &p, new_case("W-2"));
+        let view = crate::store::case::scoped_over(&p, &open.returned());
+        let (statement, answers) = open.combined(stage("openCase", "Case", other), Some(view));
+        assert!(answers, "no step is checked");
+        let rows = db
+            .query_all(&statement)
+            .await
+            .expect("openCase with its row");
+        let row = crate::store::case::written_row(&rows)
+            .expect("decodes")
+            .expect("the police see their own case");
+        assert_eq!((row.row.id, row.row.case_number.as_str()), (other, "W-2"));
+        assert_eq!(
+            (row.row.version, row.row.lead_agency.as_str()),
+            (1, "police")
+        );
+        assert_eq!(count(db, "SELECT count(*) FROM case_record").await, 2);
+        assert_eq!(count(db, "SELECT count(*) FROM audit_stage").await, 3);
+        // Out of the caller's scope, the write still happens and answers no row: a border
+        // guard limited to another province does not see a case of province 40.
+        let mut guard = Principal::for_test(Agency::BorderGuard, "guard");
+        guard.jurisdiction = Some(vec!["01".into()]);
+        let mut open = Writes::default();
+        let unseen = crate::store::case::insert_into(&mut open, &guard, new_case("W-3"));
+        let view = crate::store::case::scoped_over(&guard, &open.returned());
+        let (statement, _) = open.combined(stage("openCase", "Case", unseen), Some(view));
+        let rows = db
+            .query_all(&statement)
+            .await
+            .expect("openCase out of scope");
+        assert!(
+            crate::store::case::written_row(&rows)
+                .expect("decodes")
+                .is_none()
+        );
+        assert_eq!(count(db, "SELECT count(*) FROM case_record").await, 3);
+        // With a checked step the guard stays the main query.
+        let mut checked = Writes::default();
+        crate::store::case::bump_version_into(&mut checked, case, Some(2));
+        let view = crate::store::case::scoped_over(&p, "w0");
+        let (_, answers) = checked.combined(stage("addParty", "CaseParty", case), Some(view));
+        assert!(!answers, "a checked step keeps its guard");
+
         // `updateCase` and `updateParty` go as one statement too.
         let mut update = Writes::default();
         let title = entities::case::ActiveModel {
@@ -273,14 +372,15 @@ mod tests {
             ..Default::default()
         };
         crate::store::case::update_into(&mut update, case, 2, title);
-        db.execute(&update.combined(stage("updateCase", "Case", case)))
+        one_statement(db, &update, stage("updateCase", "Case", case))
             .await
             .expect("updateCase's writes as one statement");
-        assert_eq!(count(db, version).await, 3);
+        let version = format!("SELECT version::bigint FROM case_record WHERE id = '{case}'");
+        assert_eq!(count(db, &version).await, 3);
         let mut update = Writes::default();
         let notes = vec![("health_notes", "ổn định".into())];
         crate::store::update_versioned_into(&mut update, "case_party", "party", first, 1, notes);
-        db.execute(&update.combined(stage("updateParty", "CaseParty", first)))
+        one_statement(db, &update, stage("updateParty", "CaseParty", first))
             .await
             .expect("updateParty's writes as one statement");
         let party_version = "SELECT version::bigint FROM case_party";

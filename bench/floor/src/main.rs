@@ -915,17 +915,20 @@ async fn w3_open(State(app): State<App>, Json(req): Json<OpenCase>) -> Res {
         .bind(now)
         .bind(agency)
         .bind("floor");
-    bind_stage(query, row_of(&actor(agency), &event, now))
-        .execute(&app.pool)
-        .await
-        .map_err(|e| match e.as_database_error() {
-            // As ctex: the unique index on (lead_agency, case_number) decides, no look-up.
-            Some(db) if db.is_unique_violation() => bad("the case number is taken"),
-            _ => fail(e),
-        })?;
-    let case = load_case(&app, agency, id)
-        .await?
-        .ok_or_else(|| fail("reload"))?;
+    let query = bind_stage(query, row_of(&actor(agency), &event, now));
+    // As ctex: the statement answers with the new case through the writer's scope.
+    let case: CaseRow = sqlx::FromRow::from_row(
+        &query
+            .fetch_optional(&app.pool)
+            .await
+            .map_err(|e| match e.as_database_error() {
+                // As ctex: the unique index on (lead_agency, case_number) decides, no look-up.
+                Some(db) if db.is_unique_violation() => bad("the case number is taken"),
+                _ => fail(e),
+            })?
+            .ok_or_else(|| fail("no row"))?,
+    )
+    .map_err(fail)?;
     // ctex nudges its writer when the request is done (`audit::flush_reads`).
     let _ = app.audit.try_send(Job::Seal);
     Ok(json_response(&json!({"data": {"openCase": {
@@ -1055,11 +1058,13 @@ const W3_INSERT_PERSON: &str = "INSERT INTO \"person\" (\"id\", \"full_name\", \
 
 const W3_INSERT_PARTY: &str = "INSERT INTO \"case_party\" (\"id\", \"case_id\", \"person_id\", \"role\", \"suspect_role\", \"arrest_status\", \"identification\", \"received_at\", \"age_at_exploitation\", \"exploitation_details\", \"health_notes\", \"current_location\", \"consent_to_share\", \"protection_measures\", \"is_minor\", \"version\", \"created_at\", \"updated_at\", \"created_by_agency\", \"created_by_subject\") VALUES ($1, $2, $3, 'VICTIM', NULL, NULL, 'RECEIVED', $4, NULL, NULL, NULL, NULL, FALSE, '[]', FALSE, 1, $4, $4, $5, $6)";
 
-/// `openCase` on PostgreSQL: the case and its staged event, one statement ($1–$7, $8–$21).
+/// `openCase` on PostgreSQL: the case and its staged event, one statement ($1–$7, $8–$21),
+/// answering with the new case through the writer's scope (the agency is $6).
 static W3_OPEN: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH w0 AS ({W3_INSERT_CASE}), stage AS ({}) SELECT 1",
-        renumber(STAGE, 7)
+        "WITH w0 AS ({W3_INSERT_CASE} RETURNING *), stage AS ({}) SELECT {CASE_COLS} FROM \"w0\" AS \"case_record\" WHERE {}",
+        renumber(STAGE, 7),
+        case_scope("case_record").replace("$1", "$6")
     )
 });
 
