@@ -82,9 +82,18 @@ pub struct TestDb {
 impl TestDb {
     /// Creates a fresh database for `backend` (SQLite files live in `dir`).
     pub async fn create(backend: Backend, dir: &Path) -> anyhow::Result<TestDb> {
+        TestDb::create_named(backend, dir, "ctex").await
+    }
+
+    /// [`TestDb::create`], the SQLite file named `<stem>.db` (for a second database beside the
+    /// first).
+    pub async fn create_named(backend: Backend, dir: &Path, stem: &str) -> anyhow::Result<TestDb> {
         match backend {
             Backend::Sqlite => Ok(TestDb {
-                url: format!("sqlite://{}?mode=rwc", dir.join("ctex.db").display()),
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.join(format!("{stem}.db")).display()
+                ),
                 pg: None,
             }),
             Backend::Postgres => {
@@ -174,6 +183,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The test's database.
     pub db: TestDb,
+    /// The read replica's database, with [`Options::stale_replica`].
+    pub replica: Option<TestDb>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -188,6 +199,9 @@ pub struct Options {
     /// A persisted-operation allow-list: written to a file in the test's folder and set as
     /// `CTEX_ALLOWLIST`.
     pub allowlist: Option<Value>,
+    /// Queries read a second database (`CTEX_READ_DATABASE_URL`), migrated and empty: a read
+    /// replica that has not caught up with anything written.
+    pub stale_replica: bool,
 }
 
 /// One HTTP answer kept raw: status, headers and body text, for tests that look at what an
@@ -238,6 +252,19 @@ impl TestApp {
             std::fs::write(&path, list.to_string()).expect("write the allow-list");
             config.allowlist = Some(path);
         }
+        let replica = match options.stale_replica {
+            true => {
+                let replica = TestDb::create_named(backend, dir.path(), "replica")
+                    .await
+                    .expect("replica database");
+                let conn = replica.connect().await.expect("replica connection");
+                ctex::db::migrate(&conn).await.expect("replica schema");
+                conn.close().await.expect("replica closes");
+                config.read_database_url = Some(replica.url.clone());
+                Some(replica)
+            }
+            false => None,
+        };
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
@@ -261,6 +288,7 @@ impl TestApp {
                 .expect("client"),
             dir,
             db,
+            replica,
             state,
             shutdown: Some(tx),
             server: Some(server),

@@ -490,6 +490,23 @@ pub(crate) fn prepare<'s>(
     Ok(schemas.executing(principal.agency, &shape))
 }
 
+/// Whether the operation `request` selects (by its operation name, or the only one) is a
+/// mutation. An unparsable document or an unknown name is not: execution refuses those.
+pub(crate) fn is_mutation(request: &mut Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return false;
+    };
+    let op = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    op.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
 /// A response carrying one error, for an operation refused before execution.
 pub(crate) fn refusal(err: ApiError, request_id: &str) -> Response {
     let err = err.into_graphql(request_id);
@@ -513,14 +530,21 @@ async fn execute(
     });
     let mut response = match prepared {
         Err(err) => refusal(err, request_id),
-        Ok((request, schema)) => {
+        Ok((mut request, schema)) => {
+            // A mutation reads what it wrote: its response (and every nested field of it) comes
+            // from the primary, not from a read replica that may not have caught up yet.
+            let read_db = if is_mutation(&mut request) {
+                &state.inner.db
+            } else {
+                &state.inner.read_db
+            };
             let ctx = Arc::new(
                 RequestCtx::new(
                     principal.clone(),
                     request_id.to_string(),
                     operation.clone(),
                     state.inner.db.clone(),
-                    state.inner.read_db.clone(),
+                    read_db.clone(),
                 )
                 .with_events(state.inner.events.clone()),
             );
@@ -622,7 +646,7 @@ fn argument_name(message: &str) -> Option<String> {
 
 /// Operation names label metrics; free text from callers is bounded so it cannot blow up the
 /// number of series.
-fn operation_label(name: Option<&str>) -> String {
+pub(crate) fn operation_label(name: Option<&str>) -> String {
     static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let Some(name) = name else {
         return "anonymous".to_string();

@@ -61,6 +61,26 @@ impl Connection {
             .clone();
         Ok((request, schema))
     }
+
+    /// The context `request` runs with: the connection's, but a mutation gets its own, reading
+    /// the primary (its response shows what it wrote even when queries read a replica that has
+    /// not caught up, as over HTTP).
+    fn context_for(&self, ctx: &Arc<RequestCtx>, request: &mut Request) -> Arc<RequestCtx> {
+        if !super::graphql::is_mutation(request) {
+            return ctx.clone();
+        }
+        let inner = &self.state.inner;
+        Arc::new(
+            RequestCtx::new(
+                ctx.principal.clone(),
+                uuid::Uuid::now_v7().to_string(),
+                super::graphql::operation_label(request.operation_name.as_deref()),
+                inner.db.clone(),
+                inner.db.clone(),
+            )
+            .with_events(inner.events.clone()),
+        )
+    }
 }
 
 impl Executor for Connection {
@@ -68,10 +88,11 @@ impl Executor for Connection {
         let Some(ctx) = self.ctx() else {
             return super::graphql::refusal(ApiError::Unauthenticated, "-");
         };
-        let (request, schema) = match self.admit(&ctx, request) {
+        let (mut request, schema) = match self.admit(&ctx, request) {
             Ok(admitted) => admitted,
             Err(refused) => return *refused,
         };
+        let ctx = self.context_for(&ctx, &mut request);
         // Driven, and outside tokio's budget, so that sibling fields join one batch
         // (`graphql::batch`).
         let response = crate::graphql::batch::unbudgeted(crate::graphql::batch::driven(
@@ -100,9 +121,15 @@ impl Executor for Connection {
                 "-",
             ))),
         };
-        let (request, schema) = match admitted {
+        let (mut request, schema) = match admitted {
             Ok(admitted) => admitted,
             Err(refused) => return futures::stream::once(async move { *refused }).boxed(),
+        };
+        // A mutation's own context (request data comes before the session's).
+        let ctx = ctx.map(|ctx| self.context_for(&ctx, &mut request));
+        let request = match &ctx {
+            Some(ctx) => request.data(ctx.clone()),
+            None => request,
         };
         let stream = schema.execute_stream_with_session_data(request, session);
         stream

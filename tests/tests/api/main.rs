@@ -15,6 +15,7 @@ mod limits;
 mod logs;
 mod pool;
 mod ratelimits;
+mod replica;
 mod security;
 mod shutdown;
 mod statements;
