@@ -114,9 +114,11 @@ pub(crate) struct Applied {
 /// On PostgreSQL, without an idempotency key, the writes and the write's audit event go to the
 /// database as one statement (one round trip, atomic on its own; `store::writes`). Its change
 /// events are announced when the audit writer seals the event, as for every PostgreSQL write.
-/// If that statement fails for any reason (a stale version, a taken value, a lost connection),
-/// nothing of it was written, and the same writes run again through [`transact`], which checks
-/// them one by one and answers with the exact error. With a key, or on SQLite, only that path.
+/// If PostgreSQL refuses that statement (a stale version, a taken value), nothing of it was
+/// written, and the same writes run again through [`transact`], which checks them one by one
+/// and answers with the exact error. If it gives no answer (a lost connection), the write may
+/// have committed: that is an internal error, not retried. With a key, or on SQLite, only the
+/// transaction.
 ///
 /// `main`, when given, is a query over a [`Writes::returned`] step (the written row as the
 /// caller sees it): when the writes go as one statement with no checked step, the statement
@@ -146,9 +148,19 @@ pub(crate) async fn apply(
                         rows,
                     });
                 }
-                Err(_) => {
-                    // Nothing was written; the transaction below reports why (no values logged).
+                Err(err) if store::answered_with_error(&err) => {
+                    // PostgreSQL refused the statement, so nothing of it was written; the
+                    // transaction below reports why (no values logged).
                     tracing::debug!(operation, "combined write failed; running it step by step");
+                }
+                Err(err) => {
+                    // No answer (the connection failed): the statement may have committed. Running
+                    // the writes again would fail on the ids it wrote and report a false
+                    // conflict, so the outcome stays unknown to the caller (`INTERNAL`, logged),
+                    // who retries with an idempotency key or reloads. The event, if written,
+                    // was staged with the write.
+                    crate::audit::staged_by(req);
+                    return Err(err.into());
                 }
             }
         }

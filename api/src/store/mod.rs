@@ -328,6 +328,20 @@ pub(crate) async fn move_status(
     history::record(db, p, kind.entity_type, m.id, Some(m.from), m.to, m.reason).await
 }
 
+/// Whether the database answered a statement with an error (a violated constraint, a division
+/// by zero, a cancelled query ...), as opposed to a failure to reach it or a connection lost
+/// before its answer. A single statement answered with an error wrote nothing; one without an
+/// answer may have committed.
+pub(crate) fn answered_with_error(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr::SqlxError;
+    match err {
+        DbErr::Exec(SqlxError(e)) | DbErr::Query(SqlxError(e)) => {
+            matches!(**e, sea_orm::sqlx::Error::Database(_))
+        }
+        _ => false,
+    }
+}
+
 /// Whether a database error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     matches!(
