@@ -16,6 +16,13 @@
 //! extension of the schema that executes documents selecting `nodes` (see
 //! [`super::Schemas::executing`]): the resolver answers an empty list, and the extension puts
 //! the built list in its place.
+//!
+//! The list is built as JSON text, each value written by serde_json as async-graphql's
+//! serialization of that value would write it. When the HTTP endpoint writes the response
+//! ([`RawPages`], [`write_batch`]) the text is copied into it as it is, so the rows never
+//! become a tree of async-graphql values (a map per row, each key hashed) that is walked again
+//! to serialize it and then dropped. Any other caller (the WebSocket endpoint, the demo seed)
+//! gets the list parsed into values.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -25,9 +32,8 @@ use async_graphql::dynamic::{ResolverContext, TypeRef};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::Selection;
-use async_graphql::{Name, ServerResult, Value};
+use async_graphql::{BatchResponse, Response, ServerResult, Value};
 
 use super::context::RequestCtx;
 use super::model::{FlatFn, Guarded, TypeDef};
@@ -170,8 +176,16 @@ impl FlatFields {
     }
 }
 
-/// The selection of one flat page: response key and field (`None`: `__typename`).
-type Selected<'f> = Vec<(Name, Option<(&'f FlatField, Rule)>)>;
+/// The selection of one flat page: the response key as JSON with its colon (`"key":`), and the
+/// field (`None`: `__typename`). A repeated response key is selected once, at its first place,
+/// as async-graphql merges it (validation has made sure both ask for the same field).
+type Selected<'f> = Vec<(String, Option<(&'f FlatField, Rule)>)>;
+
+/// Appends `value` to `json` as async-graphql's serialization writes it; `false` if serde_json
+/// refuses it (a value of a field's type never is refused).
+fn write_json(json: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) -> bool {
+    serde_json::to_writer(json, value).is_ok()
+}
 
 /// Builds the `nodes` list of a connection page whose node type is `ty` and hands it to
 /// [`FlatLists`]; `false` when the page must take the field-by-field path (see the module
@@ -193,12 +207,25 @@ pub(crate) fn nodes<'r, T: Guarded>(
     let Some(selected) = selection(ctx, flat, ty) else {
         return false;
     };
-    let mut list = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut object = IndexMap::with_capacity(selected.len());
-        for (key, field) in &selected {
-            let value = match field {
-                None => Value::from(ty),
+    // The list as JSON text, each value written as async-graphql would serialize it, after the
+    // tag that marks it as such.
+    // Sized for the keys and about 48 bytes per value, so that a page rarely regrows it.
+    let per_row: usize = selected.iter().map(|(key, _)| key.len() + 48).sum();
+    let mut json = Vec::with_capacity(RAW_TAG.len() + 2 + rows.len() * (per_row + 2));
+    json.extend_from_slice(RAW_TAG);
+    json.push(b'[');
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        json.push(b'{');
+        for (j, (key, field)) in selected.iter().enumerate() {
+            if j > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(key.as_bytes());
+            let written = match field {
+                None => write_json(&mut json, ty),
                 Some((field, rule)) => {
                     if policy::check(&req.principal, *rule, ty, field.name, row.facts()).is_err() {
                         return false;
@@ -209,16 +236,17 @@ pub(crate) fn nodes<'r, T: Guarded>(
                     if !field.check.accepts(&value) {
                         return false;
                     }
-                    value
+                    write_json(&mut json, &value)
                 }
             };
-            // A repeated response key keeps its first value and place, as async-graphql's
-            // merge does.
-            object.entry(key.clone()).or_insert(value);
+            if !written {
+                return false;
+            }
         }
-        list.push(Value::Object(object));
+        json.push(b'}');
     }
-    req.flat_lists.put(path_key(path), Value::List(list));
+    json.push(b']');
+    req.flat_lists.put(path_key(path), json);
     metrics::counter!("ctex_flat_pages_total").increment(1);
     true
 }
@@ -244,7 +272,13 @@ fn selection<'f>(
         {
             return None;
         }
-        let key = field.response_key().node.clone();
+        let Ok(mut key) = serde_json::to_string(field.response_key().node.as_str()) else {
+            return None;
+        };
+        key.push(':');
+        if selected.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
         if field.name.node == "__typename" {
             selected.push((key, None));
             continue;
@@ -265,23 +299,111 @@ fn path_key(node: &async_graphql::QueryPathNode<'_>) -> usize {
     std::ptr::from_ref(node) as usize
 }
 
-/// The lists built for this request's flat pages, waiting for [`FlatLists`].
+/// The lists built for this request's flat pages, as tagged JSON text, waiting for
+/// [`FlatLists`].
 #[derive(Default)]
-pub(crate) struct Pending(std::sync::Mutex<Vec<(usize, Value)>>);
+pub(crate) struct Pending(std::sync::Mutex<Vec<(usize, Vec<u8>)>>);
 
 impl Pending {
     /// Keeps `list` for the field `key`. A poisoned lock is taken over: the list is always
     /// consistent, and losing it would answer an empty page.
-    fn put(&self, key: usize, list: Value) {
+    fn put(&self, key: usize, list: Vec<u8>) {
         let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
         pending.push((key, list));
     }
 
-    fn take(&self, key: usize) -> Option<Value> {
+    fn take(&self, key: usize) -> Option<Vec<u8>> {
         let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let at = pending.iter().position(|(k, _)| *k == key)?;
         Some(pending.swap_remove(at).1)
     }
+}
+
+/// Starts the bytes of a `Value::Binary` that stands for JSON text to copy into the response.
+/// Nothing else in ctex's responses is binary (no field has a binary or upload type), and a
+/// binary value without the tag is written as serde would write it.
+const RAW_TAG: &[u8] = b"\0ctex:json\0";
+
+/// Request data: the response is written by [`write_batch`], which copies a flat page's JSON
+/// text into it as it is. Without it the list is parsed into values.
+pub(crate) struct RawPages;
+
+/// The value that stands for `json` (tagged JSON text) in the response.
+fn answer(json: Vec<u8>, raw: bool) -> ServerResult<Value> {
+    if raw {
+        return Ok(Value::Binary(bytes::Bytes::from(json)));
+    }
+    serde_json::from_slice(&json[RAW_TAG.len()..])
+        .and_then(Value::from_json)
+        .map_err(|e| async_graphql::ServerError::new(format!("internal: flat page: {e}"), None))
+}
+
+/// Writes `response` as `serde_json::to_writer` would, except that a flat page's JSON text
+/// (a binary value starting with [`RAW_TAG`]) is copied as it is.
+pub(crate) fn write_batch(out: &mut Vec<u8>, response: &BatchResponse) -> serde_json::Result<()> {
+    match response {
+        BatchResponse::Single(r) => write_response(out, r),
+        BatchResponse::Batch(rs) => write_list(out, rs, write_response),
+    }
+}
+
+/// Writes `items` as a JSON array, each with `write`.
+fn write_list<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    write: impl Fn(&mut Vec<u8>, &T) -> serde_json::Result<()>,
+) -> serde_json::Result<()> {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, item)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// One response, with the fields and order of async-graphql's `Serialize` for it.
+fn write_response(out: &mut Vec<u8>, r: &Response) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"data\":");
+    write_value(out, &r.data)?;
+    if !r.extensions.is_empty() {
+        out.extend_from_slice(b",\"extensions\":");
+        serde_json::to_writer(&mut *out, &r.extensions)?;
+    }
+    if !r.errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        serde_json::to_writer(&mut *out, &r.errors)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn write_value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
+    match v {
+        Value::List(items) => write_list(out, items, write_value)?,
+        Value::Object(fields) => {
+            out.push(b'{');
+            for (i, (key, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, key.as_str())?;
+                out.push(b':');
+                write_value(out, value)?;
+            }
+            out.push(b'}');
+        }
+        Value::Binary(bytes) if bytes.starts_with(RAW_TAG) => {
+            let json = &bytes[RAW_TAG.len()..];
+            // Room for the rest of the response too, so that the page is copied once.
+            out.reserve(json.len() + 4096);
+            out.extend_from_slice(json);
+        }
+        other => serde_json::to_writer(&mut *out, other)?,
+    }
+    Ok(())
 }
 
 /// Puts the list [`nodes`] built in place of the empty list its resolver answered.
@@ -306,7 +428,8 @@ impl Extension for FlatLists {
         if let Some(req) = ctx.data_opt::<Arc<RequestCtx>>()
             && let Some(list) = req.flat_lists.take(key)
         {
-            return Ok(Some(list));
+            let raw = ctx.data_opt::<RawPages>().is_some();
+            return answer(list, raw).map(Some);
         }
         Ok(value)
     }
@@ -315,6 +438,159 @@ impl Extension for FlatLists {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use async_graphql::Name;
+    use async_graphql::indexmap::IndexMap;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// Values a value field can answer: scalars, enums, and lists of them.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Boolean),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[A-Z][A-Z_]{0,12}".prop_map(|e| Value::Enum(Name::new(e))),
+        ];
+        prop_oneof![
+            3 => leaf.clone(),
+            1 => vec(leaf, 0..4).prop_map(Value::List),
+        ]
+    }
+
+    /// Any value a response's data can hold (but binary).
+    fn tree() -> impl Strategy<Value = Value> {
+        value().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(Value::List),
+                vec(("[a-zA-Z_][a-zA-Z0-9_]{0,6}", inner), 0..4).prop_map(|fields| {
+                    Value::Object(fields.into_iter().map(|(k, v)| (Name::new(k), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    /// A response with `data`, and maybe an extension and an error.
+    fn response_of(data: Value, extension: Option<Value>, error: Option<String>) -> Response {
+        let mut r = Response::new(data);
+        if let Some(v) = extension {
+            r.extensions.insert("cost".into(), v);
+        }
+        if let Some(message) = error {
+            let mut e = async_graphql::ServerError::new(message, None);
+            let mut ext = async_graphql::ErrorExtensionValues::default();
+            ext.set("code", "FORBIDDEN");
+            e.extensions = Some(ext);
+            r.errors.push(e);
+        }
+        r
+    }
+
+    /// `rows` written as a flat page's tagged JSON text.
+    fn written(rows: &[Vec<Value>]) -> Vec<u8> {
+        let mut json = RAW_TAG.to_vec();
+        json.push(b'[');
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.push(b'{');
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    json.push(b',');
+                }
+                json.extend_from_slice(format!("\"f{j}\":").as_bytes());
+                assert!(write_json(&mut json, v));
+            }
+            json.push(b'}');
+        }
+        json.push(b']');
+        json
+    }
+
+    /// `rows` as async-graphql values.
+    fn values(rows: Vec<Vec<Value>>) -> Value {
+        Value::List(
+            rows.into_iter()
+                .map(|row| {
+                    Value::Object(
+                        row.into_iter()
+                            .enumerate()
+                            .map(|(j, v)| (Name::new(format!("f{j}")), v))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// `{ "page": { "nodes": nodes } }`.
+    fn page(nodes: Value) -> Value {
+        let mut page = IndexMap::new();
+        page.insert(Name::new("nodes"), nodes);
+        let mut data = IndexMap::new();
+        data.insert(Name::new("page"), Value::Object(page));
+        Value::Object(data)
+    }
+
+    /// `response` as `write_batch` writes it.
+    fn ours(response: &BatchResponse) -> String {
+        let mut out = Vec::new();
+        write_batch(&mut out, response).expect("writes");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    proptest! {
+        /// Without flat pages the response is written exactly as serde_json writes it, single
+        /// or batched.
+        #[test]
+        fn a_response_is_written_as_serde_json_writes_it(
+            data in tree(),
+            extension in proptest::option::of(tree()),
+            error in proptest::option::of(any::<String>()),
+            batched in any::<bool>(),
+        ) {
+            let r = response_of(data, extension, error);
+            let batch = if batched {
+                BatchResponse::Batch(vec![r, Response::new(Value::Null)])
+            } else {
+                BatchResponse::Single(r)
+            };
+            prop_assert_eq!(ours(&batch), serde_json::to_string(&batch).expect("serializes"));
+        }
+
+        /// A flat page's JSON text, copied into the response, is what the rows' values would
+        /// have been serialized as; parsed back (for any other caller) it is the same JSON.
+        #[test]
+        fn a_flat_page_is_written_as_its_values_would_be(
+            rows in vec(vec(value(), 0..5), 0..6),
+            error in proptest::option::of(any::<String>()),
+        ) {
+            let json = written(&rows);
+            let single = |data| BatchResponse::Single(response_of(data, None, error.clone()));
+            let expected = serde_json::to_string(&single(page(values(rows))))
+                .expect("serializes");
+            let raw = answer(json.clone(), true).expect("raw");
+            prop_assert_eq!(ours(&single(page(raw))), expected.clone());
+            let parsed = answer(json, false).expect("parsed");
+            prop_assert_eq!(
+                serde_json::to_string(&single(page(parsed))).expect("serializes"),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn a_binary_value_without_the_tag_is_written_as_serde_would() {
+        let r = BatchResponse::Single(Response::new(Value::Binary(bytes::Bytes::from_static(
+            b"[1]",
+        ))));
+        assert_eq!(ours(&r), serde_json::to_string(&r).expect("serializes"));
+        assert_eq!(ours(&r), r#"{"data":[91,49,93]}"#);
+    }
 
     fn flat() -> FlatFields {
         FlatFields::of(&super::super::model())

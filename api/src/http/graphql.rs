@@ -28,6 +28,7 @@ use super::auth::{self, AuthFailure};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::batch::{driven, unbudgeted};
+use crate::graphql::flat::{self, RawPages};
 use crate::graphql::{RequestCtx, armor};
 
 /// A GraphQL-shaped error response outside execution (auth, body, content type).
@@ -259,9 +260,10 @@ async fn handle(
     };
     let retry = retry_after(&response);
     // Sized for a page of rows, so that serializing one does not regrow (and copy) the buffer
-    // several times; the buffer lives until the response is sent.
+    // several times; the buffer lives until the response is sent. Flat pages are copied into
+    // it as the JSON text they were built as.
     let mut body = Vec::with_capacity(16 * 1024);
-    match serde_json::to_writer(&mut body, &response) {
+    match flat::write_batch(&mut body, &response) {
         Ok(()) => {
             let mut resp = (
                 StatusCode::OK,
@@ -551,7 +553,8 @@ async fn execute(
             let request = request
                 .data(ctx.clone())
                 .data(state.inner.events.clone())
-                .data(state.inner.limiters.hits.clone());
+                .data(state.inner.limiters.hits.clone())
+                .data(RawPages);
             // Driven, and outside tokio's budget, so that sibling fields join one batch
             // (`graphql::batch`).
             let mut response = unbudgeted(driven(schema.execute(request))).await;

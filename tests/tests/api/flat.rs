@@ -3,6 +3,7 @@
 //! the page answered that way is the page answered field by field (the same selection through a
 //! fragment, which always takes that path): the same data, byte for byte, and the same errors;
 //! and the flat path is taken exactly when it may be (nothing denied, nothing person-level).
+//! Over the WebSocket endpoint a flat page answers the same data as over HTTP.
 //!
 //! The server runs in its own process on the demo dataset, so that its `/metrics` counts this
 //! test's flat pages only (servers embedded in the test binary share one recorder).
@@ -11,7 +12,11 @@ use ctex_tests::ctex::auth::keys::TokenSpec;
 use ctex_tests::ctex::domain::Agency;
 use ctex_tests::ctex::graphql::{Audience, CatalogField, catalog};
 use ctex_tests::ctex::policy;
-use ctex_tests::{Backend, ServerProcess, TestEnv, metric_sum, postgres_or_skip, server_bin};
+use std::time::Duration;
+
+use ctex_tests::{
+    Backend, ServerProcess, Subscriber, TestEnv, WsEvent, metric_sum, postgres_or_skip, server_bin,
+};
 use serde_json::{Value, json};
 
 /// The counter of flat pages.
@@ -85,6 +90,18 @@ async fn ask(app: &ServerProcess, token: &str, query: &str) -> Answer {
     assert_eq!(status, 200, "{query}: {text}");
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Answer { text, json }
+}
+
+/// `query` over the WebSocket endpoint: the payload of its `next` message.
+async fn ask_ws(ws: &mut Subscriber, query: &str) -> Value {
+    let id = ws.subscribe(query, json!({})).await.expect("subscribes");
+    loop {
+        match ws.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Next { id: got, payload }) if got == id => return payload,
+            Some(WsEvent::Complete(_)) => {} // the previous query's
+            other => panic!("{query} over the WebSocket: {other:?}"),
+        }
+    }
 }
 
 async fn flat_pages(app: &ServerProcess) -> f64 {
@@ -164,6 +181,9 @@ async fn every_agency_connection_and_field(backend: Backend) {
     let (mut flat_seen, mut rows_seen) = (0, 0);
     for agency in Agency::ALL {
         let tok = token(agency);
+        let mut ws = Subscriber::connect(&app.base, &tok, Some("integration test"))
+            .await
+            .expect("connects over the WebSocket");
         for (root, node) in &connections {
             let values: Vec<&CatalogField> = cat
                 .iter()
@@ -205,6 +225,19 @@ async fn every_agency_connection_and_field(backend: Backend) {
                 page.text
             );
             assert!(page.errors().is_empty(), "{agency:?} {root}: {}", page.text);
+            // The same page over the WebSocket: the flat path, the same data.
+            let (direct, _) = queries(root, &args(root), node, &readable);
+            let before = flat_pages(&app).await;
+            let over_ws = ask_ws(&mut ws, &direct).await;
+            assert_eq!(
+                flat_pages(&app).await - before,
+                1.0,
+                "{agency:?} {root}: over the WebSocket the page took the field-by-field path"
+            );
+            assert_eq!(
+                over_ws["data"], page.json["data"],
+                "{agency:?} {root}: the page over the WebSocket answered other data"
+            );
             flat_seen += 1;
             rows_seen += page.json["data"][*root]["nodes"]
                 .as_array()
