@@ -191,6 +191,8 @@ fn open(
         .data_opt::<EventBus>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no event bus")))?;
     let principal = req.principal.clone();
+    // The primary: a subscription's context reads it (`http::graphql::reads_primary`), since a
+    // lagging replica may not hold an event's row yet.
     let db = req.read_db.clone();
     let remaining =
         u64::try_from(principal.expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);

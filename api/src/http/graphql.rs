@@ -492,9 +492,12 @@ pub(crate) fn prepare<'s>(
     Ok(schemas.executing(principal.agency, &shape))
 }
 
-/// Whether the operation `request` selects (by its operation name, or the only one) is a
-/// mutation. An unparsable document or an unknown name is not: execution refuses those.
-pub(crate) fn is_mutation(request: &mut Request) -> bool {
+/// Whether the operation `request` selects (by its operation name, or the only one) reads the
+/// primary rather than a read replica: a mutation (its response shows what it wrote) or a
+/// subscription (each event is loaded right after the write that raised it, which a lagging
+/// replica may not hold yet: the event would be lost). An unparsable document or an unknown
+/// name does not: execution refuses those.
+pub(crate) fn reads_primary(request: &mut Request) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
     let name = request.operation_name.clone();
     let Ok(doc) = request.parsed_query() else {
@@ -506,7 +509,12 @@ pub(crate) fn is_mutation(request: &mut Request) -> bool {
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         (DocumentOperations::Multiple(_), None) => None,
     };
-    op.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    op.is_some_and(|op| {
+        matches!(
+            op.node.ty,
+            OperationType::Mutation | OperationType::Subscription
+        )
+    })
 }
 
 /// A response carrying one error, for an operation refused before execution.
@@ -535,7 +543,7 @@ async fn execute(
         Ok((mut request, schema)) => {
             // A mutation reads what it wrote: its response (and every nested field of it) comes
             // from the primary, not from a read replica that may not have caught up yet.
-            let read_db = if is_mutation(&mut request) {
+            let read_db = if reads_primary(&mut request) {
                 &state.inner.db
             } else {
                 &state.inner.read_db

@@ -62,11 +62,12 @@ impl Connection {
         Ok((request, schema))
     }
 
-    /// The context `request` runs with: the connection's, but a mutation gets its own, reading
-    /// the primary (its response shows what it wrote even when queries read a replica that has
-    /// not caught up, as over HTTP).
+    /// The context `request` runs with: the connection's, but a mutation or a subscription gets
+    /// its own, reading the primary (a mutation's response shows what it wrote, and a
+    /// subscription's events are loaded as soon as they are written, even when queries read a
+    /// replica that has not caught up; as over HTTP, `graphql::reads_primary`).
     fn context_for(&self, ctx: &Arc<RequestCtx>, request: &mut Request) -> Arc<RequestCtx> {
-        if !super::graphql::is_mutation(request) {
+        if !super::graphql::reads_primary(request) {
             return ctx.clone();
         }
         let inner = &self.state.inner;
@@ -125,7 +126,7 @@ impl Executor for Connection {
             Ok(admitted) => admitted,
             Err(refused) => return futures::stream::once(async move { *refused }).boxed(),
         };
-        // A mutation's own context (request data comes before the session's).
+        // A mutation's or subscription's own context (request data comes before the session's).
         let ctx = ctx.map(|ctx| self.context_for(&ctx, &mut request));
         let request = match &ctx {
             Some(ctx) => request.data(ctx.clone()),

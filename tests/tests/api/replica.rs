@@ -1,6 +1,8 @@
 //! A read replica (`CTEX_READ_DATABASE_URL`): queries read it, while a mutation's response,
 //! nested fields included, reads the primary, so it shows what the mutation wrote even when the
-//! replica has not caught up. The replica here is a second, empty database that never catches up.
+//! replica has not caught up; and a subscriber gets each event, loaded from the primary, even
+//! though the replica does not hold the row yet. The replica here is a second, empty database
+//! that never catches up.
 
 use ctex_tests::ctex::domain::Agency;
 use std::time::Duration;
@@ -119,5 +121,60 @@ both_with!(
             .expect("count")
             .and_then(|r| r.try_get::<i64>("", "n").ok());
         assert_eq!(parties, Some(4));
+    }
+);
+
+both_with!(
+    a_subscriber_gets_events_the_replica_does_not_hold_yet,
+    Options {
+        stale_replica: true,
+        ..Options::default()
+    },
+    |app| async move {
+        let police = app.token(Agency::Police, "watch-r");
+        let mission = app.token(Agency::ForeignAffairs, "consul-r");
+        let mut watcher = Subscriber::connect(&app.base, &police, Some("theo dõi cảnh báo"))
+            .await
+            .expect("connects");
+        watcher
+            .subscribe(
+                "subscription { flagRaised { id status person { fullName } } }",
+                json!({}),
+            )
+            .await
+            .expect("subscribes");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let input = json!({ "i": { "mission": "Đại sứ quán tại Campuchia", "hostCountry": "KH",
+            "circumstances": "Trường hợp R", "urgency": "HIGH",
+            "person": { "fullName": "Nạn nhân R", "dateOfBirth": "1998-01-01" } } });
+        let flag = app
+            .gql(
+                &mission,
+                "mutation($i: FlagSuspectedVictimInput!) { flagSuspectedVictim(input: $i) { id } }",
+                input,
+            )
+            .await;
+        assert!(flag.get("errors").is_none(), "{flag}");
+        let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
+        match watcher.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Next { payload, .. }) => {
+                assert!(payload.get("errors").is_none(), "{payload}");
+                assert_eq!(payload["data"]["flagRaised"]["id"], id, "{payload}");
+                assert_eq!(
+                    payload["data"]["flagRaised"]["person"]["fullName"], "Nạn nhân R",
+                    "{payload}"
+                );
+            }
+            other => panic!("the flag raised was not delivered: {other:?}"),
+        }
+        // The replica still has no flag: a query does not list it.
+        let listed = app
+            .gql(&police, "{ flags(first: 50) { nodes { id } } }", json!({}))
+            .await;
+        assert_eq!(
+            data(&listed)["flags"]["nodes"],
+            json!([]),
+            "the replica listed the flag: {listed}"
+        );
     }
 );
