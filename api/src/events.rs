@@ -11,12 +11,20 @@
 //! process (or the next start) seals them. On SQLite (one process) events go on the in-process
 //! channel after the commit. Events carry a kind and an id, never personal data: each
 //! subscriber loads the row through its own scope.
+//!
+//! A notification also carries the chain's head after its seal. When a process's LISTEN
+//! connection is lost (PostgreSQL restarted, the connection cut), notifications sent until sqlx
+//! has reconnected and listens again reach nobody there; once back, the listener reads the
+//! writes sealed after the last head it heard from the chain itself and announces their events
+//! (`Heard::catch_up`), and skips the notifications of seals that catch-up covered, so each
+//! event is delivered once. When the reconnection happens inside the wait for the next
+//! notification (after an error), the catch-up comes with that notification.
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -60,17 +68,26 @@ pub struct Event {
 }
 
 impl Event {
-    /// The notification payload: `Kind:id`.
-    pub(crate) fn payload(&self) -> String {
-        format!("{}:{}", self.kind.as_ref(), self.id)
+    /// The notification payload: `Kind:id:head`, `head` being the audit chain's head after the
+    /// seal that announces the event (what a listener that lost its connection catches up
+    /// from).
+    pub(crate) fn payload(&self, head: i64) -> String {
+        format!("{}:{}:{head}", self.kind.as_ref(), self.id)
     }
 
-    fn parse(payload: &str) -> Option<Event> {
-        let (kind, id) = payload.split_once(':')?;
-        Some(Event {
+    /// The event of a payload and the head it was sealed at (`None` for a payload of an
+    /// earlier version, `Kind:id`).
+    fn parse(payload: &str) -> Option<(Event, Option<i64>)> {
+        let (kind, rest) = payload.split_once(':')?;
+        let (id, head) = match rest.split_once(':') {
+            Some((id, head)) => (id, Some(head.parse().ok()?)),
+            None => (rest, None),
+        };
+        let event = Event {
             kind: EventKind::from_str(kind).ok()?,
             id: Uuid::from_str(id).ok()?,
-        })
+        };
+        Some((event, head))
     }
 }
 
@@ -108,19 +125,32 @@ impl EventBus {
         if backend == DbBackend::Postgres {
             let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
             listener.listen(CHANNEL).await?;
-            let sender = tx.clone();
-            let counter = delivered.clone();
+            let mut heard = Heard::new(head(db).await?);
+            let (sender, counter, db) = (tx.clone(), delivered.clone(), db.clone());
             tokio::spawn(async move {
+                // Whether the connection failed and was not known to be back (sqlx reconnects
+                // and listens again inside `try_recv`).
+                let mut lost = false;
                 loop {
-                    match listener.recv().await {
+                    match listener.try_recv().await {
                         Ok(note) => {
-                            if let Some(event) = Event::parse(note.payload()) {
+                            if lost || note.is_none() {
+                                // Back after losing the connection: what was sealed meanwhile
+                                // was announced to nobody here.
+                                for event in heard.catch_up(&db).await {
+                                    deliver(&sender, &counter, event);
+                                }
+                                lost = false;
+                            }
+                            if let Some(note) = note
+                                && let Some(event) = heard.note(note.payload())
+                            {
                                 deliver(&sender, &counter, event);
                             }
                         }
                         Err(err) => {
-                            // sqlx reconnects on the next recv; events sent meanwhile are lost.
                             tracing::warn!(error = %err, "event listener interrupted; reconnecting");
+                            lost = true;
                             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                         }
                     }
@@ -154,6 +184,110 @@ impl EventBus {
         for event in events {
             deliver(&self.tx, &self.delivered, event);
         }
+    }
+}
+
+/// The audit chain's head (PostgreSQL).
+async fn head(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT seq FROM audit_head WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::Custom("audit head row missing".into()))?;
+    row.try_get("", "seq")
+}
+
+/// The most sealed writes one catch-up announces; beyond them a warning says events were lost.
+const CATCH_UP_LIMIT: u64 = 10_000;
+
+/// Where a PostgreSQL listener stands in the audit chain, so that after losing its connection
+/// it announces what was sealed meanwhile, and nothing twice.
+#[derive(Debug)]
+struct Heard {
+    /// The chain's head at the last announcement heard or caught up: a catch-up starts after it.
+    head: i64,
+    /// The head the last catch-up read: announcements of seals up to it were caught up, so they
+    /// are not delivered again when their notifications arrive.
+    caught: i64,
+}
+
+impl Heard {
+    /// A listener that started listening when the chain's head was `head`.
+    fn new(head: i64) -> Heard {
+        Heard { head, caught: head }
+    }
+
+    /// The event of a notification's payload, unless a catch-up delivered it already.
+    fn note(&mut self, payload: &str) -> Option<Event> {
+        let (event, sealed_at) = Event::parse(payload)?;
+        match sealed_at {
+            Some(at) if at <= self.caught => None,
+            Some(at) => {
+                self.head = self.head.max(at);
+                Some(event)
+            }
+            None => Some(event),
+        }
+    }
+
+    /// The events of the writes sealed since the last announcement heard, read from the chain
+    /// (as the sealer derived them: [`events_of`] of each sealed write), in chain order. On an
+    /// error nothing is caught up (logged: those events are lost to this process's
+    /// subscribers).
+    async fn catch_up(&mut self, db: &DatabaseConnection) -> Vec<Event> {
+        match self.sealed_since(db).await {
+            Ok((events, head)) => {
+                tracing::info!(
+                    from = self.head,
+                    to = head,
+                    events = events.len(),
+                    "event listener reconnected; caught up from the audit chain"
+                );
+                self.head = self.head.max(head);
+                self.caught = self.caught.max(head);
+                events
+            }
+            Err(err) => {
+                tracing::error!(error = %err, from = self.head, "event listener could not catch up; events sealed while it was disconnected are lost");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn sealed_since(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<(Vec<Event>, i64), sea_orm::DbErr> {
+        // The head first: every seal up to it has committed, with all its rows.
+        let head = head(db).await?;
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT seq, operation, entity_id FROM audit_event \
+                 WHERE seq > $1 AND seq <= $2 AND action = 'WRITE' AND outcome = 'ALLOWED' \
+                 AND entity_id IS NOT NULL ORDER BY seq LIMIT $3",
+                [
+                    self.head.into(),
+                    head.into(),
+                    i64::try_from(CATCH_UP_LIMIT).unwrap_or(i64::MAX).into(),
+                ],
+            ))
+            .await?;
+        if rows.len() as u64 >= CATCH_UP_LIMIT {
+            tracing::warn!(
+                limit = CATCH_UP_LIMIT,
+                "event listener catch-up truncated; later events of the gap are lost"
+            );
+        }
+        let mut events = Vec::new();
+        for row in rows {
+            let operation: String = row.try_get("", "operation")?;
+            let entity: Uuid = row.try_get("", "entity_id")?;
+            events.extend(events_of(&operation, entity, None));
+        }
+        Ok((events, head))
     }
 }
 
@@ -204,15 +338,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn payloads_round_trip_and_carry_no_more_than_kind_and_id() {
+    fn payloads_round_trip_and_carry_no_more_than_kind_id_and_head() {
         let e = Event {
             kind: EventKind::FlagRaised,
             id: Uuid::now_v7(),
         };
-        assert_eq!(Event::parse(&e.payload()), Some(e));
-        assert_eq!(e.payload().len(), "FlagRaised:".len() + 36);
+        assert_eq!(Event::parse(&e.payload(42)), Some((e, Some(42))));
+        assert_eq!(e.payload(42).len(), "FlagRaised:".len() + 36 + ":42".len());
+        // A payload of an earlier version.
+        assert_eq!(
+            Event::parse(&format!("FlagRaised:{}", e.id)),
+            Some((e, None))
+        );
         assert_eq!(Event::parse("nonsense"), None);
         assert_eq!(Event::parse("FlagRaised:not-a-uuid"), None);
+        assert_eq!(Event::parse(&format!("FlagRaised:{}:x", e.id)), None);
+    }
+
+    #[test]
+    fn a_listener_skips_what_it_caught_up_and_nothing_else() {
+        let e = |n: u128| Event {
+            kind: EventKind::ReferralReceived,
+            id: Uuid::from_u128(n),
+        };
+        let mut heard = Heard::new(10);
+        // Seals after the start are delivered, also several events of one seal.
+        assert_eq!(heard.note(&e(1).payload(12)), Some(e(1)));
+        assert_eq!(heard.note(&e(2).payload(12)), Some(e(2)));
+        assert_eq!(heard.head, 12);
+        // A catch-up read up to head 20: notifications of seals up to it are not delivered
+        // again; later ones are.
+        heard.caught = 20;
+        heard.head = 20;
+        assert_eq!(heard.note(&e(3).payload(15)), None);
+        assert_eq!(heard.note(&e(4).payload(20)), None);
+        assert_eq!(heard.note(&e(5).payload(21)), Some(e(5)));
+        assert_eq!(heard.head, 21);
+        // An earlier version's payload has no head: delivered.
+        assert_eq!(
+            heard.note(&format!("ReferralReceived:{}", e(6).id)),
+            Some(e(6))
+        );
     }
 
     #[test]

@@ -171,12 +171,12 @@ pub(crate) async fn append_many(
     }
     let sealed = staged.len() as u64;
     let staged_ids: Vec<i64> = staged.iter().map(|s| s.id).collect();
-    // The change events of the sealed writes, announced by this commit (crate::events).
-    let announced: Vec<String> = staged
+    // The change events of the sealed writes, announced by this commit (crate::events) with
+    // the head it moves the chain to.
+    let events: Vec<crate::events::Event> = staged
         .iter()
         .filter_map(|s| Some(crate::events::events_of(&s.operation, s.entity_id?, None)))
         .flatten()
-        .map(|event| event.payload())
         .collect();
     let at = crate::store::now();
     let mut rows: Vec<audit_event::Model> = Vec::with_capacity(total);
@@ -237,6 +237,7 @@ pub(crate) async fn append_many(
     }
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {
+        let announced: Vec<String> = events.iter().map(|e| e.payload(seq)).collect();
         let json = serde_json::to_string(&rows.iter().map(row_json).collect::<Vec<_>>())
             .map_err(|e| DbErr::Custom(format!("audit rows: {e}")))?;
         let ids = serde_json::to_string(&staged_ids)
@@ -616,7 +617,9 @@ mod tests {
             .await
             .expect("announced when sealed")
             .expect("notification");
-        assert_eq!(note.payload(), format!("CaseUpdated:{case}"));
+        // With the head the seal moved the chain to.
+        let (head, _) = lock_head(db).await.expect("head");
+        assert_eq!(note.payload(), format!("CaseUpdated:{case}:{head}"));
         assert!(
             quiet(&mut listener).await,
             "addParty announces nothing; once only"

@@ -1,6 +1,7 @@
 //! Subscriptions over graphql-transport-ws: events reach exactly the subscribers whose scope
 //! holds the row, with only the fields they may read; across server processes on one
-//! PostgreSQL; the socket closes when the token expires.
+//! PostgreSQL, also when a server's LISTEN connection is cut; the socket closes when the token
+//! expires.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use ctex_tests::{
     Backend, Subscriber, TestEnv, WsEvent, add_party, both, case_input, data, open_case,
     postgres_or_skip, server_bin,
 };
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
 const FLAG_RAISED: &str = "subscription { flagRaised { id status mission person { fullName } } }";
@@ -275,6 +277,49 @@ async fn a_flag_raised_on_one_process_reaches_subscribers_on_another_postgres() 
     }
     assert!(court_a.drain(Duration::from_millis(500)).await.is_empty());
     assert!(court_b.drain(Duration::from_millis(500)).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_sealed_while_the_listener_reconnects_arrive_once_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let env = TestEnv::new(Backend::Postgres).await;
+    let app = env.start_server(server_bin!());
+    let mut police = subscriber(&app.base, &env.token(Agency::Police, "p"), FLAG_RAISED).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db = env.db.connect().await.expect("connects");
+    let mission = env.token(Agency::ForeignAffairs, "f");
+    for n in 20..23 {
+        // Cut the server's LISTEN connection and raise a flag at once, while it reconnects.
+        let cut = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+                 AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .expect("terminates")
+            .and_then(|r| r.try_get::<i64>("", "n").ok());
+        assert_eq!(cut, Some(1), "the server's listener connection");
+        let flag = app.gql(&mission, FLAG, flag_input(n)).await;
+        let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
+        match police.next(Duration::from_secs(10)).await {
+            Some(WsEvent::Next { payload, .. }) => {
+                assert_eq!(payload["data"]["flagRaised"]["id"], id, "{payload}");
+            }
+            other => panic!("the flag raised while the listener reconnected: {other:?}"),
+        }
+        let again = police.drain(Duration::from_millis(700)).await;
+        assert!(again.is_empty(), "delivered again: {again:?}");
+    }
+    // With the connection up, as before: once.
+    let flag = app.gql(&mission, FLAG, flag_input(30)).await;
+    let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
+    let got = police.drain(Duration::from_secs(2)).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["data"]["flagRaised"]["id"], id);
 }
 
 fn rss_kib(pid: u32) -> u64 {
