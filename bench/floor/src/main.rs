@@ -311,15 +311,15 @@ async fn append(
     };
     let mut ids = Vec::with_capacity(staged.len());
     let mut all = Vec::new();
-    // ctex's sealer announces the sealed writes' change events (`crate::events::events_of`);
-    // of the floor's writes only openCase has one.
+    // ctex's sealer announces the sealed writes' change events (`crate::events::events_of`)
+    // with the head the seal moves the chain to; of the floor's writes only openCase has one.
     let mut announced = Vec::new();
     for r in &staged {
         ids.push(r.try_get::<i64, _>("id")?);
         if r.try_get::<&str, _>("operation")? == "openCase"
             && let Some(id) = r.try_get::<Option<Uuid>, _>("entity_id")?
         {
-            announced.push(format!("CaseUpdated:{id}"));
+            announced.push(id);
         }
         all.push(EventRow {
             at: r.try_get("at")?,
@@ -396,6 +396,10 @@ async fn append(
     }
     let json = serde_json::to_string(&rows).unwrap_or_default();
     let ids_json = serde_json::to_string(&ids).unwrap_or_default();
+    let announced: Vec<String> = announced
+        .iter()
+        .map(|id| format!("CaseUpdated:{id}:{seq}"))
+        .collect();
     let announced = serde_json::to_string(&announced).unwrap_or_default();
     sqlx::query(APPEND_PG)
         .bind(json)
