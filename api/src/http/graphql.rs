@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_graphql::dynamic::Schema;
+use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchResponse, Request, Response, ServerError, Value, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -498,10 +499,19 @@ pub(crate) fn prepare<'s>(
 /// replica may not hold yet: the event would be lost). An unparsable document or an unknown
 /// name does not: execution refuses those.
 pub(crate) fn reads_primary(request: &mut Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    matches!(
+        operation_type(request),
+        Some(OperationType::Mutation | OperationType::Subscription)
+    )
+}
+
+/// The type of the operation `request` selects (by its operation name, or the only one);
+/// `None` for an unparsable document or an unknown name.
+pub(crate) fn operation_type(request: &mut Request) -> Option<OperationType> {
+    use async_graphql::parser::types::DocumentOperations;
     let name = request.operation_name.clone();
     let Ok(doc) = request.parsed_query() else {
-        return false;
+        return None;
     };
     let op = match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op),
@@ -509,12 +519,7 @@ pub(crate) fn reads_primary(request: &mut Request) -> bool {
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         (DocumentOperations::Multiple(_), None) => None,
     };
-    op.is_some_and(|op| {
-        matches!(
-            op.node.ty,
-            OperationType::Mutation | OperationType::Subscription
-        )
-    })
+    op.map(|op| op.node.ty)
 }
 
 /// A response carrying one error, for an operation refused before execution.

@@ -14,6 +14,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, Executor, Request, Response};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::State;
@@ -65,17 +66,23 @@ impl Connection {
     /// The context `request` runs with: the connection's, but a mutation or a subscription gets
     /// its own, reading the primary (a mutation's response shows what it wrote, and a
     /// subscription's events are loaded as soon as they are written, even when queries read a
-    /// replica that has not caught up; as over HTTP, `graphql::reads_primary`).
+    /// replica that has not caught up; as over HTTP, `graphql::reads_primary`). A mutation's
+    /// has its own request id and operation name; a subscription's keeps the connection's.
     fn context_for(&self, ctx: &Arc<RequestCtx>, request: &mut Request) -> Arc<RequestCtx> {
-        if !super::graphql::reads_primary(request) {
-            return ctx.clone();
-        }
+        let (request_id, operation) = match super::graphql::operation_type(request) {
+            Some(OperationType::Mutation) => (
+                uuid::Uuid::now_v7().to_string(),
+                super::graphql::operation_label(request.operation_name.as_deref()),
+            ),
+            Some(OperationType::Subscription) => (ctx.request_id.clone(), ctx.operation.clone()),
+            _ => return ctx.clone(),
+        };
         let inner = &self.state.inner;
         Arc::new(
             RequestCtx::new(
                 ctx.principal.clone(),
-                uuid::Uuid::now_v7().to_string(),
-                super::graphql::operation_label(request.operation_name.as_deref()),
+                request_id,
+                operation,
                 inner.db.clone(),
                 inner.db.clone(),
             )
