@@ -208,15 +208,20 @@ const CATCH_UP_LIMIT: u64 = 10_000;
 struct Heard {
     /// The chain's head at the last announcement heard or caught up: a catch-up starts after it.
     head: i64,
-    /// The head the last catch-up read: announcements of seals up to it were caught up, so they
-    /// are not delivered again when their notifications arrive.
+    /// The head the last catch-up read (`i64::MIN` before any): announcements of seals up to it
+    /// were caught up, so they are not delivered again when their notifications arrive.
     caught: i64,
 }
 
 impl Heard {
-    /// A listener that started listening when the chain's head was `head`.
+    /// A listener that started listening when the chain's head was `head` (read just after
+    /// `LISTEN`: a seal that committed in between is heard, and delivered, although its head is
+    /// not above `head`).
     fn new(head: i64) -> Heard {
-        Heard { head, caught: head }
+        Heard {
+            head,
+            caught: i64::MIN,
+        }
     }
 
     /// The event of a notification's payload, unless a catch-up delivered it already.
@@ -362,6 +367,9 @@ mod tests {
             id: Uuid::from_u128(n),
         };
         let mut heard = Heard::new(10);
+        // A seal between `LISTEN` and reading the head is delivered.
+        assert_eq!(heard.note(&e(7).payload(10)), Some(e(7)));
+        assert_eq!(heard.head, 10);
         // Seals after the start are delivered, also several events of one seal.
         assert_eq!(heard.note(&e(1).payload(12)), Some(e(1)));
         assert_eq!(heard.note(&e(2).payload(12)), Some(e(2)));
