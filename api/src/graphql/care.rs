@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
 use super::case::{CaseNode, countries, load_fresh, load_named};
-use super::common::{AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value};
+use super::common::{AGENCY_CODE, DATE, DATE_TIME, Id, agency_value, datetime, enum_value};
 use super::input::{MAX_SHORT, MAX_TEXT};
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
@@ -54,7 +53,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
         domain_enum::<CaseEventKind>(),
         ObjectDef::<SupportNode>::new("SupportService", "A service given to a victim.")
             .value("id", TypeRef::named_nn(TypeRef::ID), "Id.", |x| {
-                x.row.id.to_string()
+                Id(x.row.id)
             })
             .value(
                 "version",
@@ -79,7 +78,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 datetime(&x.row.started_at)
             })
             .value("endedAt", s(DATE_TIME), "End.", |x| {
-                x.row.ended_at.as_ref().map(datetime).unwrap_or(Value::Null)
+                x.row.ended_at.as_ref().map(datetime)
             })
             .value("notes", s(TypeRef::STRING), "Notes.", |x| {
                 x.row.notes.clone()
@@ -96,7 +95,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "A recruitment, transit or exploitation event of a case.",
         )
         .value("id", TypeRef::named_nn(TypeRef::ID), "Id.", |e| {
-            e.row.id.to_string()
+            Id(e.row.id)
         })
         .value("kind", s("CaseEventKind"), "Kind.", |e| {
             enum_value(&e.row.kind)

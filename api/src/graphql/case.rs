@@ -8,7 +8,7 @@ use entities::case;
 use sea_orm::Set;
 
 use super::common::{
-    AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_list, enum_value,
+    AGENCY_CODE, DATE_TIME, Id, agency_value, connection, datetime, enum_list, enum_value,
     parse_agency, string_list,
 };
 use super::context::RequestCtx;
@@ -217,7 +217,7 @@ fn case_type() -> TypeDef {
     )
     .key("id")
     .value("id", TypeRef::named_nn(TypeRef::ID), "Case id.", |c| {
-        c.row.id.to_string()
+        Id(c.row.id)
     })
     .value(
         "version",
@@ -259,11 +259,7 @@ fn case_type() -> TypeDef {
         datetime(&c.row.opened_at)
     })
     .value("closedAt", s(DATE_TIME), "When it was closed.", |c| {
-        c.row
-            .closed_at
-            .as_ref()
-            .map(datetime)
-            .unwrap_or(Value::Null)
+        c.row.closed_at.as_ref().map(datetime)
     })
     .value("legalBasis", s("LegalBasis"), "Penal Code article.", |c| {
         enum_value(&c.row.legal_basis)
@@ -326,13 +322,7 @@ fn case_type() -> TypeDef {
         "sourceReliability",
         s("SourceReliability"),
         "Source reliability.",
-        |c| {
-            c.row
-                .source_reliability
-                .as_deref()
-                .map(enum_value)
-                .unwrap_or(Value::Null)
-        },
+        |c| c.row.source_reliability.as_deref().map(enum_value),
     )
     .value(
         "informationAccuracy",

@@ -6,6 +6,7 @@ use async_graphql::dynamic::{FieldValue, TypeRef};
 use async_graphql::{Name, Value};
 
 use super::context::RequestCtx;
+use super::flat::{Check, FlatValue, write_checked, write_text};
 use super::model::{EnumValueDef, Guarded, ObjectDef, Root, TypeDef, fail, resolve_async};
 use crate::domain::Agency;
 use crate::error::ApiError;
@@ -20,18 +21,121 @@ pub(crate) const DATE: &str = "Date";
 pub(crate) const AGENCY_CODE: &str = "AgencyCode";
 
 /// An enum value from stored text.
-pub(crate) fn enum_value(s: &str) -> Value {
-    Value::Enum(Name::new(s))
+pub(crate) fn enum_value(s: &str) -> EnumText {
+    EnumText(s.to_owned())
 }
 
 /// An optional enum value from stored text.
-pub(crate) fn opt_enum(s: &Option<String>) -> Value {
-    s.as_deref().map(enum_value).unwrap_or(Value::Null)
+pub(crate) fn opt_enum(s: &Option<String>) -> Option<EnumText> {
+    s.as_deref().map(enum_value)
+}
+
+/// An enum value by name (see [`enum_value`]).
+#[derive(Clone)]
+pub(crate) struct EnumText(String);
+
+impl From<EnumText> for Value {
+    fn from(e: EnumText) -> Value {
+        Value::Enum(Name::new(e.0))
+    }
+}
+
+impl FlatValue for EnumText {
+    /// Written as its name, without building a `Value`, where the type is an enum (or a
+    /// built-in scalar, which async-graphql does not check).
+    fn write_flat(self, check: &Check, out: &mut Vec<u8>) -> bool {
+        match check.bare() {
+            Check::Enum(_) | Check::Any => write_text(&self.0, check, out),
+            _ => write_checked(&self.into(), check, out),
+        }
+    }
 }
 
 /// A timestamp as RFC 3339 with microseconds and `Z`.
-pub(crate) fn datetime(d: &chrono::DateTime<chrono::Utc>) -> Value {
-    Value::from(d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+pub(crate) fn datetime(d: &chrono::DateTime<chrono::Utc>) -> Instant {
+    Instant(*d)
+}
+
+/// A `DateTime` value: RFC 3339 with microseconds and `Z` (see [`datetime`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Instant(chrono::DateTime<chrono::Utc>);
+
+impl Instant {
+    /// The text as [`chrono::DateTime::to_rfc3339_opts`] writes it, with microseconds and `Z`,
+    /// written without an allocation; `None` for a year outside 0–9999 or a leap second, which
+    /// chrono writes differently.
+    fn text(&self) -> Option<[u8; 27]> {
+        use chrono::{Datelike, Timelike};
+        let d = self.0;
+        let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+        let nanos = d.nanosecond();
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        let mut digits = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                text[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        digits(0, 4, year);
+        digits(5, 2, d.month());
+        digits(8, 2, d.day());
+        digits(11, 2, d.hour());
+        digits(14, 2, d.minute());
+        digits(17, 2, d.second());
+        digits(20, 6, nanos / 1000);
+        Some(text)
+    }
+}
+
+impl From<Instant> for Value {
+    fn from(d: Instant) -> Value {
+        Value::from(d.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    }
+}
+
+impl FlatValue for Instant {
+    /// Written without building the text twice or parsing it back: text of this shape is a
+    /// valid `DateTime` (a property test checks it against the scalar's validator).
+    fn write_flat(self, check: &Check, out: &mut Vec<u8>) -> bool {
+        match (check.bare(), self.text()) {
+            (Check::Scalar(DATE_TIME, _), Some(text)) => {
+                out.push(b'"');
+                out.extend_from_slice(&text);
+                out.push(b'"');
+                true
+            }
+            _ => write_checked(&self.into(), check, out),
+        }
+    }
+}
+
+/// An `ID` value from a UUID, hyphenated in lower case.
+#[derive(Clone, Copy)]
+pub(crate) struct Id(pub(crate) uuid::Uuid);
+
+impl From<Id> for Value {
+    fn from(id: Id) -> Value {
+        Value::from(id.0.to_string())
+    }
+}
+
+impl FlatValue for Id {
+    /// Written without an allocation where the type is `ID` (not checked by async-graphql).
+    fn write_flat(self, check: &Check, out: &mut Vec<u8>) -> bool {
+        match check.bare() {
+            Check::Any => {
+                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                out.push(b'"');
+                out.extend_from_slice(self.0.hyphenated().encode_lower(&mut text).as_bytes());
+                out.push(b'"');
+                true
+            }
+            _ => write_checked(&self.into(), check, out),
+        }
+    }
 }
 
 /// A list of strings from a JSON array column.
@@ -49,14 +153,14 @@ pub(crate) fn enum_list(text: &str) -> Value {
     Value::List(
         crate::store::parse_list(text)
             .iter()
-            .map(|s| enum_value(s))
+            .map(|s| enum_value(s).into())
             .collect(),
     )
 }
 
 /// An agency code as its GraphQL enum value (`border_guard` → `BORDER_GUARD`).
-pub(crate) fn agency_value(code: &str) -> Value {
-    Value::Enum(Name::new(code.to_ascii_uppercase()))
+pub(crate) fn agency_value(code: &str) -> EnumText {
+    EnumText(code.to_ascii_uppercase())
 }
 
 /// Parses an `AgencyCode` enum value.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::case::{CaseNode, load_fresh};
 use super::common::{
-    AGENCY_CODE, DATE, DATE_TIME, agency_value, connection, datetime, enum_value, string_list,
+    AGENCY_CODE, DATE, DATE_TIME, Id, agency_value, connection, datetime, enum_value, string_list,
 };
 use super::context::RequestCtx;
 use super::input::{self, MAX_SHORT};
@@ -144,7 +144,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
         values("GraphEdgeKind", "How two network nodes are connected.", &["PARTY", "HOLDS", "SAME_VALUE", "LINK"]),
         values("DisclosureStatus", "State of a disclosure request.", &["PENDING", "GRANTED", "DENIED"]),
         ObjectDef::<LinkNode>::new("CaseLink", "A link between two cases.")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Link id.", |l| l.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Link id.", |l| Id(l.row.id))
             .field("from", s("Case"), "The case the link was made from.", vec![], |l, ctx| load_one(ctx, Some(l.row.from_case), |x| &x.case))
             .field("to", s("Case"), "The linked case.", vec![], |l, ctx| load_one(ctx, Some(l.row.to_case), |x| &x.case))
             .value("reason", s(TypeRef::STRING), "Why.", |l| l.row.reason.clone())
@@ -188,7 +188,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("truncated", TypeRef::named_nn(TypeRef::BOOLEAN), "Whether the depth or node limit cut the expansion.", |g| g.truncated)
             .build(),
         ObjectDef::<DisclosureNode>::new("DisclosureRequest", "A request to the holder of a record found by hit/no-hit.")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Request id.", |d| d.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Request id.", |d| Id(d.row.id))
             .value("version", TypeRef::named_nn(TypeRef::INT), "Version.", |d| d.row.version)
             .value("status", s("DisclosureStatus"), "Pending, granted or denied.", |d| enum_value(&d.row.status))
             .value("kind", s(TypeRef::STRING), "PERSON or CASE.", |d| d.row.entity_type.to_ascii_uppercase())
@@ -196,8 +196,8 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("requesterAgency", s(AGENCY_CODE), "The agency asking.", |d| agency_value(&d.row.requester_agency))
             .value("requesterSubject", s(TypeRef::STRING), "Who asked.", |d| d.row.requester_subject.clone())
             .value("purpose", s(TypeRef::STRING), "Why.", |d| d.row.purpose.clone())
-            .value("expiresAt", s(DATE_TIME), "Until when a grant lasts.", |d| d.row.expires_at.as_ref().map(datetime).unwrap_or(Value::Null))
-            .value("decidedAt", s(DATE_TIME), "When decided.", |d| d.row.decided_at.as_ref().map(datetime).unwrap_or(Value::Null))
+            .value("expiresAt", s(DATE_TIME), "Until when a grant lasts.", |d| d.row.expires_at.as_ref().map(datetime))
+            .value("decidedAt", s(DATE_TIME), "When decided.", |d| d.row.decided_at.as_ref().map(datetime))
             .value("reason", s(TypeRef::STRING), "Why it was denied.", |d| d.row.reason.clone())
             .value("createdAt", s(DATE_TIME), "When asked.", |d| datetime(&d.row.created_at))
             .field("person", s("Person"), "The disclosed person (once granted, until it expires).", vec![], |d, ctx| {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 use serde::{Deserialize, Serialize};
 
-use super::common::{AGENCY_CODE, DATE_TIME, agency_value, datetime, enum_value, string_list};
+use super::common::{AGENCY_CODE, DATE_TIME, Id, agency_value, datetime, enum_value, string_list};
 use super::input::{Input, MAX_SHORT};
 use super::model::{
     Guarded, InputDef, ObjectDef, Root, TypeDef, arg, domain_enum, load_list, load_one,
@@ -69,7 +69,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("point", s(TypeRef::STRING), "Point.", |c| c.point.clone())
             .build(),
         ObjectDef::<IndictmentNode>::new("Indictment", "An indictment of one defendant, filed by the procuracy.")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Indictment id.", |i| i.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Indictment id.", |i| Id(i.row.id))
             .value("version", TypeRef::named_nn(TypeRef::INT), "Version.", |i| i.row.version)
             .field("case", s("Case"), "The case.", vec![], |i, ctx| load_one(ctx, Some(i.row.case_id), |l| &l.case))
             .field("defendant", s("Person"), "The defendant (null when outside your scope).", vec![], |i, ctx| {
@@ -84,7 +84,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("createdByAgency", s(AGENCY_CODE), "Agency that recorded it.", |i| agency_value(&i.row.created_by_agency))
             .build(),
         ObjectDef::<VerdictNode>::new("Verdict", "A court's decision about one defendant.")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Verdict id.", |v| v.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Verdict id.", |v| Id(v.row.id))
             .value("version", TypeRef::named_nn(TypeRef::INT), "Version.", |v| v.row.version)
             .field("case", s("Case"), "The case.", vec![], |v, ctx| load_one(ctx, Some(v.row.case_id), |l| &l.case))
             .field("defendant", s("Person"), "The defendant (null when outside your scope).", vec![], |v, ctx| {

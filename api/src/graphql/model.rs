@@ -19,6 +19,7 @@ use async_graphql::Value;
 use async_graphql::dynamic::{FieldFuture, FieldValue, ResolverContext, TypeRef};
 
 use super::context::RequestCtx;
+use super::flat::{Check, FlatValue};
 use crate::error::ApiError;
 use crate::policy::{self, RowFacts, Rule};
 
@@ -48,9 +49,10 @@ pub(crate) struct FieldDef {
     pub(crate) flat: Option<FlatFn>,
 }
 
-/// A value field's computation on a parent row given as `Any` (`None` when the row is not of the
-/// field's parent type).
-pub(crate) type FlatFn = Arc<dyn Fn(&dyn Any) -> Option<Value> + Send + Sync>;
+/// A value field's computation on a parent row given as `Any`, writing the value into a flat
+/// page when the field's check accepts it (`false` when it does not, or when the row is not of
+/// the field's parent type).
+pub(crate) type FlatFn = Arc<dyn Fn(&dyn Any, &Check, &mut Vec<u8>) -> bool + Send + Sync>;
 
 /// An input object field.
 pub(crate) struct InputFieldDef {
@@ -309,7 +311,7 @@ impl<T: Guarded> ObjectDef<T> {
         f: F,
     ) -> Self
     where
-        V: Into<Value>,
+        V: FlatValue,
         F: Fn(&T) -> V + Send + Sync + 'static,
     {
         let f = Arc::new(f);
@@ -318,9 +320,12 @@ impl<T: Guarded> ObjectDef<T> {
             value(f(row))
         });
         if let Some(last) = def.fields.last_mut() {
-            last.flat = Some(Arc::new(move |row: &dyn Any| {
-                row.downcast_ref::<T>().map(|row| flat(row).into())
-            }));
+            last.flat = Some(Arc::new(
+                move |row: &dyn Any, check: &Check, out: &mut Vec<u8>| {
+                    row.downcast_ref::<T>()
+                        .is_some_and(|row| flat(row).write_flat(check, out))
+                },
+            ));
         }
         def
     }

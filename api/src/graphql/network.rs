@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
 use super::case::{CaseNode, countries, load_named};
 use super::common::{
-    AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_value, string_list,
+    AGENCY_CODE, DATE_TIME, Id, agency_value, connection, datetime, enum_value, string_list,
 };
 use super::context::RequestCtx;
 use super::input::{Input, MAX_SHORT, page_args, with_page_args};
@@ -52,7 +51,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
         )
         .key("id")
         .value("id", TypeRef::named_nn(TypeRef::ID), "Network id.", |n| {
-            n.row.id.to_string()
+            Id(n.row.id)
         })
         .value(
             "version",
@@ -85,13 +84,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "dismantledAt",
             s(DATE_TIME),
             "When it was dismantled.",
-            |n| {
-                n.row
-                    .dismantled_at
-                    .as_ref()
-                    .map(datetime)
-                    .unwrap_or(Value::Null)
-            },
+            |n| n.row.dismantled_at.as_ref().map(datetime),
         )
         .value(
             "createdByAgency",
@@ -119,7 +112,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
                 "id",
                 TypeRef::named_nn(TypeRef::ID),
                 "Membership id.",
-                |m| m.row.id.to_string(),
+                |m| Id(m.row.id),
             )
             .value("role", s("SuspectRole"), "Role in the ring.", |m| {
                 enum_value(&m.row.role)

@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 use strum::IntoEnumIterator;
 
 use super::case::countries;
 use super::common::{
-    AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value, opt_enum, string_list,
+    AGENCY_CODE, DATE, DATE_TIME, Id, agency_value, datetime, enum_value, opt_enum, string_list,
 };
 use super::context::RequestCtx;
 use super::input::{self, Input, MAX_SHORT, MAX_TEXT};
@@ -338,7 +337,7 @@ fn s(name: &str) -> TypeRef {
 fn person_type() -> TypeDef {
     ObjectDef::<PersonNode>::new("Person", "A natural person known to at least one agency. Every field but `id` is personal data: reading it needs a purpose and is audited.")
         .key("id")
-        .value("id", TypeRef::named_nn(TypeRef::ID), "Person id.", |p| p.row.id.to_string())
+        .value("id", TypeRef::named_nn(TypeRef::ID), "Person id.", |p| Id(p.row.id))
         .value("version", TypeRef::named_nn(TypeRef::INT), "Version for optimistic concurrency.", |p| p.row.version)
         .value("fullName", s(TypeRef::STRING), "Full name.", |p| p.row.full_name.clone())
         .value("aliases", TypeRef::named_nn_list(TypeRef::STRING), "Other names.", |p| string_list(&p.row.aliases))
@@ -360,7 +359,7 @@ fn person_type() -> TypeDef {
 fn party_type() -> TypeDef {
     ObjectDef::<PartyNode>::new("CaseParty", "A person's role in a case.")
         .value("id", TypeRef::named_nn(TypeRef::ID), "Party id.", |p| {
-            p.row.id.to_string()
+            Id(p.row.id)
         })
         .value(
             "version",
@@ -410,13 +409,7 @@ fn party_type() -> TypeDef {
             "receivedAt",
             s(DATE_TIME),
             "For victims: when received.",
-            |p| {
-                p.row
-                    .received_at
-                    .as_ref()
-                    .map(datetime)
-                    .unwrap_or(Value::Null)
-            },
+            |p| p.row.received_at.as_ref().map(datetime),
         )
         .value(
             "ageAtExploitation",
@@ -466,7 +459,7 @@ fn identifier_type() -> TypeDef {
         "id",
         TypeRef::named_nn(TypeRef::ID),
         "Identifier id.",
-        |i| i.row.id.to_string(),
+        |i| Id(i.row.id),
     )
     .value(
         "version",

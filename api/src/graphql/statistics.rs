@@ -16,7 +16,7 @@ use async_graphql::dynamic::{FieldFuture, FieldValue, ResolverContext, TypeRef};
 use chrono::NaiveDate;
 use entities::campaign;
 
-use super::common::{AGENCY_CODE, DATE, DATE_TIME, agency_value, datetime, enum_value};
+use super::common::{AGENCY_CODE, DATE, DATE_TIME, Id, agency_value, datetime, enum_value};
 use super::context::RequestCtx;
 use super::input::{Input, MAX_SHORT, MAX_TEXT};
 use super::model::{
@@ -306,7 +306,14 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "groupBy",
             TypeRef::named_nn_list_nn("StatisticsDimension"),
             "The dimensions grouped by, in the order asked.",
-            |s| Value::List(s.group_by.iter().map(|d| enum_value((*d).into())).collect()),
+            |s| {
+                Value::List(
+                    s.group_by
+                        .iter()
+                        .map(|d| enum_value((*d).into()).into())
+                        .collect(),
+                )
+            },
         )
         .field(
             "cells",
@@ -333,34 +340,22 @@ pub(crate) fn types() -> Vec<TypeDef> {
             c.value_of(Dimension::Province).map(str::to_string)
         })
         .value("sex", s("Sex"), "Sex.", |c| {
-            c.value_of(Dimension::Sex)
-                .map(enum_value)
-                .unwrap_or(Value::Null)
+            c.value_of(Dimension::Sex).map(enum_value)
         })
         .value("ageBand", s("AgeBand"), "Age band.", |c| {
-            c.value_of(Dimension::AgeBand)
-                .map(enum_value)
-                .unwrap_or(Value::Null)
+            c.value_of(Dimension::AgeBand).map(enum_value)
         })
         .value(
             "ethnicityGroup",
             s("EthnicityGroup"),
             "Ethnicity group.",
-            |c| {
-                c.value_of(Dimension::EthnicityGroup)
-                    .map(enum_value)
-                    .unwrap_or(Value::Null)
-            },
+            |c| c.value_of(Dimension::EthnicityGroup).map(enum_value),
         )
         .value(
             "exploitationForm",
             s("ExploitationForm"),
             "Exploitation form.",
-            |c| {
-                c.value_of(Dimension::ExploitationForm)
-                    .map(enum_value)
-                    .unwrap_or(Value::Null)
-            },
+            |c| c.value_of(Dimension::ExploitationForm).map(enum_value),
         )
         .value(
             "destinationCountry",
@@ -372,9 +367,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             },
         )
         .value("channel", s("TipChannel"), "Tip channel.", |c| {
-            c.value_of(Dimension::Channel)
-                .map(enum_value)
-                .unwrap_or(Value::Null)
+            c.value_of(Dimension::Channel).map(enum_value)
         })
         .value("month", s(TypeRef::STRING), "Month, `YYYY-MM`.", |c| {
             c.value_of(Dimension::Month).map(str::to_string)
@@ -480,7 +473,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "A named reporting period of whole months (a campaign, a quarter, a year).",
         )
         .value("id", TypeRef::named_nn(TypeRef::ID), "Campaign id.", |c| {
-            c.0.id.to_string()
+            Id(c.0.id)
         })
         .value(
             "version",

@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::Value;
 use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
 use super::case::{ensure_case_exists, province};
 use super::common::{
-    AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_value, parse_agency,
+    AGENCY_CODE, DATE_TIME, Id, agency_value, connection, datetime, enum_value, parse_agency,
 };
 use super::context::RequestCtx;
 use super::input::{Input, MAX_SHORT, MAX_TEXT, page_args, with_page_args};
@@ -63,7 +62,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             "A report of possible trafficking, including hotline 111 calls.",
         )
         .value("id", TypeRef::named_nn(TypeRef::ID), "Tip id.", |t| {
-            t.row.id.to_string()
+            Id(t.row.id)
         })
         .value(
             "version",
@@ -93,23 +92,13 @@ pub(crate) fn types() -> Vec<TypeDef> {
             enum_value(&t.row.status)
         })
         .value("resolvedAt", s(DATE_TIME), "When resolved.", |t| {
-            t.row
-                .resolved_at
-                .as_ref()
-                .map(datetime)
-                .unwrap_or(Value::Null)
+            t.row.resolved_at.as_ref().map(datetime)
         })
         .value(
             "forwardedTo",
             s(AGENCY_CODE),
             "Agency it was forwarded to.",
-            |t| {
-                t.row
-                    .forwarded_to
-                    .as_deref()
-                    .map(agency_value)
-                    .unwrap_or(Value::Null)
-            },
+            |t| t.row.forwarded_to.as_deref().map(agency_value),
         )
         .value("province", s(TypeRef::STRING), "Province concerned.", |t| {
             t.row.province.clone()

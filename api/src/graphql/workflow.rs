@@ -11,7 +11,8 @@ use async_graphql::dynamic::{FieldValue, ResolverContext, TypeRef};
 
 use super::case::{CaseNode, countries, ensure_case_exists};
 use super::common::{
-    AGENCY_CODE, DATE_TIME, agency_value, connection, datetime, enum_list, enum_value, parse_agency,
+    AGENCY_CODE, DATE_TIME, Id, agency_value, connection, datetime, enum_list, enum_value,
+    parse_agency,
 };
 use super::context::RequestCtx;
 use super::input::{Input, MAX_SHORT, MAX_TEXT, page_args, with_page_args};
@@ -73,7 +74,7 @@ fn shared_fields_value(text: &str) -> Value {
         crate::store::parse_list(text)
             .iter()
             .filter_map(|f| PersonField::of_field(f))
-            .map(|f| enum_value(f.name()))
+            .map(|f| enum_value(f.name()).into())
             .collect(),
     )
 }
@@ -89,7 +90,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
         domain_enum::<PersonField>(),
         ObjectDef::<FlagNode>::new("VictimFlag", "An embassy's flag of a suspected victim abroad.")
             .key("id")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Flag id.", |f| f.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Flag id.", |f| Id(f.row.id))
             .value("version", TypeRef::named_nn(TypeRef::INT), "Version.", |f| f.row.version)
             .value("status", s("FlagStatus"), "Lifecycle status.", |f| enum_value(&f.row.status))
             .value("mission", s(TypeRef::STRING), "The mission that flagged.", |f| f.row.mission.clone())
@@ -98,9 +99,9 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("circumstances", s(TypeRef::STRING), "What is known.", |f| f.row.circumstances.clone())
             .value("urgency", s("Urgency"), "How urgent.", |f| enum_value(&f.row.urgency))
             .value("verificationStatus", s("VerificationStatus"), "Identity verification by police.", |f| enum_value(&f.row.verification_status))
-            .value("verificationRequestedAt", s(DATE_TIME), "When verification was requested.", |f| f.row.verification_requested_at.as_ref().map(datetime).unwrap_or(Value::Null))
+            .value("verificationRequestedAt", s(DATE_TIME), "When verification was requested.", |f| f.row.verification_requested_at.as_ref().map(datetime))
             .value("verificationResult", s(TypeRef::STRING), "What police found.", |f| f.row.verification_result.clone())
-            .value("verifiedAt", s(DATE_TIME), "When police answered.", |f| f.row.verified_at.as_ref().map(datetime).unwrap_or(Value::Null))
+            .value("verifiedAt", s(DATE_TIME), "When police answered.", |f| f.row.verified_at.as_ref().map(datetime))
             .value("createdAt", s(DATE_TIME), "When flagged.", |f| datetime(&f.row.created_at))
             .value("createdByAgency", s(AGENCY_CODE), "Agency that flagged.", |f| agency_value(&f.row.created_by_agency))
             .field("person", s("Person"), "The person (provisional identity).", vec![], |f, ctx| load_one(ctx, Some(f.row.person_id), |l| &l.person))
@@ -109,7 +110,7 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .build(),
         ObjectDef::<ReferralNode>::new("Referral", "A referral of a person from one agency to another.")
             .key("id")
-            .value("id", TypeRef::named_nn(TypeRef::ID), "Referral id.", |r| r.row.id.to_string())
+            .value("id", TypeRef::named_nn(TypeRef::ID), "Referral id.", |r| Id(r.row.id))
             .value("version", TypeRef::named_nn(TypeRef::INT), "Version.", |r| r.row.version)
             .value("status", s("ReferralStatus"), "Lifecycle status.", |r| enum_value(&r.row.status))
             .value("fromAgency", s(AGENCY_CODE), "Sender.", |r| agency_value(&r.row.from_agency))
@@ -121,8 +122,8 @@ pub(crate) fn types() -> Vec<TypeDef> {
             .value("sharedFields", TypeRef::named_nn_list("PersonField"), "Person fields the receiver may read.", |r| shared_fields_value(&r.row.shared_fields))
             .value("dueAt", s(DATE_TIME), "Answer due by.", |r| datetime(&r.row.due_at))
             .value("overdue", s(TypeRef::BOOLEAN), "Unanswered after its due date.", |r| r.row.status == "SENT" && r.row.due_at < crate::store::now())
-            .value("respondedAt", s(DATE_TIME), "When answered.", |r| r.row.responded_at.as_ref().map(datetime).unwrap_or(Value::Null))
-            .value("completedAt", s(DATE_TIME), "When completed.", |r| r.row.completed_at.as_ref().map(datetime).unwrap_or(Value::Null))
+            .value("respondedAt", s(DATE_TIME), "When answered.", |r| r.row.responded_at.as_ref().map(datetime))
+            .value("completedAt", s(DATE_TIME), "When completed.", |r| r.row.completed_at.as_ref().map(datetime))
             .value("outcome", s(TypeRef::STRING), "Outcome.", |r| r.row.outcome.clone())
             .value("declineReason", s(TypeRef::STRING), "Why declined or revoked.", |r| r.row.decline_reason.clone())
             .value("createdAt", s(DATE_TIME), "When sent.", |r| datetime(&r.row.created_at))
