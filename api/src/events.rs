@@ -17,8 +17,9 @@
 //! has reconnected and listens again reach nobody there; once back, the listener reads the
 //! writes sealed after the last head it heard from the chain itself and announces their events
 //! (`Heard::catch_up`), and skips the notifications of seals that catch-up covered, so each
-//! event is delivered once. When the reconnection happens inside the wait for the next
-//! notification (after an error), the catch-up comes with that notification.
+//! event is delivered once. When sqlx reports an error instead (PostgreSQL refused the new
+//! connection), the listener retries the connection itself every 200 ms, outside the wait for
+//! a notification, and catches up as soon as it is back, not when the next notification comes.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -128,19 +129,16 @@ impl EventBus {
             let mut heard = Heard::new(head(db).await?);
             let (sender, counter, db) = (tx.clone(), delivered.clone(), db.clone());
             tokio::spawn(async move {
-                // Whether the connection failed and was not known to be back (sqlx reconnects
-                // and listens again inside `try_recv`).
-                let mut lost = false;
                 loop {
                     match listener.try_recv().await {
                         Ok(note) => {
-                            if lost || note.is_none() {
-                                // Back after losing the connection: what was sealed meanwhile
-                                // was announced to nobody here.
+                            if note.is_none() {
+                                // Back after losing the connection (sqlx reconnected and
+                                // listens again): what was sealed meanwhile was announced to
+                                // nobody here.
                                 for event in heard.catch_up(&db).await {
                                     deliver(&sender, &counter, event);
                                 }
-                                lost = false;
                             }
                             if let Some(note) = note
                                 && let Some(event) = heard.note(note.payload())
@@ -150,8 +148,15 @@ impl EventBus {
                         }
                         Err(err) => {
                             tracing::warn!(error = %err, "event listener interrupted; reconnecting");
-                            lost = true;
-                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                            // Reconnect here rather than inside the next wait, which would
+                            // catch up only when a notification arrives.
+                            while let Err(err) = reconnect(&mut listener).await {
+                                tracing::debug!(error = %err, "event listener still disconnected");
+                            }
+                            tracing::info!("event listener reconnected; catching up");
+                            for event in heard.catch_up(&db).await {
+                                deliver(&sender, &counter, event);
+                            }
                         }
                     }
                 }
@@ -185,6 +190,18 @@ impl EventBus {
             deliver(&self.tx, &self.delivered, event);
         }
     }
+}
+
+/// After 200 ms, connects `listener` again if it has no connection (sqlx listens on its
+/// channels again when it connects), by running a query through it.
+async fn reconnect(
+    listener: &mut sea_orm::sqlx::postgres::PgListener,
+) -> Result<(), sea_orm::sqlx::Error> {
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    sea_orm::sqlx::query("SELECT 1")
+        .execute(listener)
+        .await
+        .map(|_| ())
 }
 
 /// The audit chain's head (PostgreSQL).

@@ -10,7 +10,7 @@ use ctex_tests::ctex::auth::keys::TokenSpec;
 use ctex_tests::ctex::domain::Agency;
 use ctex_tests::{
     Backend, Subscriber, TestEnv, WsEvent, add_party, both, case_input, data, open_case,
-    postgres_or_skip, server_bin,
+    postgres_admin_url, postgres_or_skip, server_bin,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -279,40 +279,67 @@ async fn a_flag_raised_on_one_process_reaches_subscribers_on_another_postgres() 
     assert!(court_b.drain(Duration::from_millis(500)).await.is_empty());
 }
 
+/// A PostgreSQL server with a settled police subscriber to `flagRaised`, and a connection to
+/// its database.
+async fn listening_police() -> (
+    TestEnv,
+    ctex_tests::ServerProcess,
+    Subscriber,
+    sea_orm::DatabaseConnection,
+) {
+    let env = TestEnv::new(Backend::Postgres).await;
+    let app = env.start_server(server_bin!());
+    let police = subscriber(&app.base, &env.token(Agency::Police, "p"), FLAG_RAISED).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db = env.db.connect().await.expect("connects");
+    (env, app, police, db)
+}
+
+/// Expects `police` to get the flag raised by the response `flag` within 10 s, and only once.
+async fn delivered_once(police: &mut Subscriber, flag: &Value, what: &str) {
+    let id = data(flag)["flagSuspectedVictim"]["id"].clone();
+    match police.next(Duration::from_secs(10)).await {
+        Some(WsEvent::Next { payload, .. }) => {
+            assert_eq!(payload["data"]["flagRaised"]["id"], id, "{payload}");
+        }
+        other => panic!("{what}: {other:?}"),
+    }
+    let again = police.drain(Duration::from_millis(700)).await;
+    assert!(again.is_empty(), "delivered again: {again:?}");
+}
+
+/// Terminates the server's LISTEN connection, from `db` (a connection to its database).
+async fn cut_listener(db: &sea_orm::DatabaseConnection) {
+    let cut = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
+             AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .expect("terminates")
+        .and_then(|r| r.try_get::<i64>("", "n").ok());
+    assert_eq!(cut, Some(1), "the server's listener connection");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn events_sealed_while_the_listener_reconnects_arrive_once_postgres() {
     if !postgres_or_skip() {
         return;
     }
-    let env = TestEnv::new(Backend::Postgres).await;
-    let app = env.start_server(server_bin!());
-    let mut police = subscriber(&app.base, &env.token(Agency::Police, "p"), FLAG_RAISED).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let db = env.db.connect().await.expect("connects");
+    let (env, app, mut police, db) = listening_police().await;
     let mission = env.token(Agency::ForeignAffairs, "f");
     for n in 20..23 {
         // Cut the server's LISTEN connection and raise a flag at once, while it reconnects.
-        let cut = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' \
-                 AND pid <> pg_backend_pid()",
-            ))
-            .await
-            .expect("terminates")
-            .and_then(|r| r.try_get::<i64>("", "n").ok());
-        assert_eq!(cut, Some(1), "the server's listener connection");
+        cut_listener(&db).await;
         let flag = app.gql(&mission, FLAG, flag_input(n)).await;
-        let id = data(&flag)["flagSuspectedVictim"]["id"].clone();
-        match police.next(Duration::from_secs(10)).await {
-            Some(WsEvent::Next { payload, .. }) => {
-                assert_eq!(payload["data"]["flagRaised"]["id"], id, "{payload}");
-            }
-            other => panic!("the flag raised while the listener reconnected: {other:?}"),
-        }
-        let again = police.drain(Duration::from_millis(700)).await;
-        assert!(again.is_empty(), "delivered again: {again:?}");
+        delivered_once(
+            &mut police,
+            &flag,
+            "the flag raised while the listener reconnected",
+        )
+        .await;
     }
     // With the connection up, as before: once.
     let flag = app.gql(&mission, FLAG, flag_input(30)).await;
@@ -320,6 +347,67 @@ async fn events_sealed_while_the_listener_reconnects_arrive_once_postgres() {
     let got = police.drain(Duration::from_secs(2)).await;
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["data"]["flagRaised"]["id"], id);
+}
+
+/// Runs one statement on `db`.
+async fn run(db: &sea_orm::DatabaseConnection, sql: &str) {
+    db.execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_sealed_while_the_listener_cannot_reconnect_arrive_once_it_is_back_postgres() {
+    if !postgres_or_skip() {
+        return;
+    }
+    let (env, app, mut police, db) = listening_police().await;
+    let name = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .expect("asks")
+        .and_then(|r| r.try_get::<String>("", "name").ok())
+        .expect("a database name");
+    let mission = env.token(Agency::ForeignAffairs, "f");
+    // Open a few of the server's pooled connections, which stay usable while new connections
+    // are refused below; the flags are delivered and drained.
+    let warm: Vec<_> = (0..4)
+        .map(|n| app.gql(&mission, FLAG, flag_input(40 + n)))
+        .collect();
+    futures::future::join_all(warm).await;
+    let warmed = police.drain(Duration::from_secs(2)).await;
+    assert_eq!(warmed.len(), 4, "{warmed:?}");
+
+    // New connections to the database are refused (said from another database), and the
+    // server's LISTEN connection is cut: sqlx's reconnection fails, an error rather than a lost
+    // connection.
+    let admin = sea_orm::Database::connect(postgres_admin_url().expect("configured"))
+        .await
+        .expect("connects");
+    run(
+        &admin,
+        &format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false"),
+    )
+    .await;
+    cut_listener(&db).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A flag raised meanwhile, on a pooled connection: its notification reaches nobody here.
+    let flag = app.gql(&mission, FLAG, flag_input(50)).await;
+    run(
+        &admin,
+        &format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"),
+    )
+    .await;
+    // Delivered once the listener is back, though no other notification follows.
+    delivered_once(
+        &mut police,
+        &flag,
+        "the flag raised while the listener could not reconnect",
+    )
+    .await;
 }
 
 fn rss_kib(pid: u32) -> u64 {
