@@ -153,3 +153,73 @@ fn with_database(admin: &str, name: &str) -> String {
         q => format!("{server}/{name}?{q}"),
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The TCP socket of this process whose local port is `port`, duplicated through the
+    /// process's own pidfd (the descriptor itself belongs to the pool).
+    fn own_socket(port: u16) -> Option<socket2::Socket> {
+        use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
+        let pidfd = pidfd_open(getpid(), PidfdFlags::empty()).expect("pidfd_open");
+        for entry in std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd") {
+            let entry = entry.expect("a descriptor");
+            let is_socket = std::fs::read_link(entry.path())
+                .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+            let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                continue;
+            };
+            if !is_socket {
+                continue;
+            }
+            // A descriptor closed meanwhile by another test is skipped.
+            let Ok(dup) = pidfd_getfd(&pidfd, fd, PidfdGetfdFlags::empty()) else {
+                continue;
+            };
+            let socket = socket2::Socket::from(dup);
+            let local = socket.local_addr().ok().and_then(|a| a.as_socket());
+            if local.is_some_and(|a| a.port() == port) {
+                return Some(socket);
+            }
+        }
+        None
+    }
+
+    /// A pooled connection to PostgreSQL sends each message at once: Nagle's algorithm is off
+    /// on its socket. With it on, a message the TLS layer writes as two records (a statement
+    /// over 16 KB, such as a sealed audit batch) waited for the server's delayed ACK, about
+    /// 40 ms (BENCHMARKS.md, recommendation 1); sqlx 0.9.0 had dropped the option, 0.9.1
+    /// sets it again. The connection's own port comes from the server, so only this test's
+    /// socket is looked at.
+    #[tokio::test]
+    async fn connections_to_postgres_have_nagle_off() {
+        let Some(url) = std::env::var("CTEX_TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            eprintln!("CTEX_TEST_DATABASE_URL not set: test not run");
+            return;
+        };
+        let db = connect(&url, 1).await.expect("connect");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT inet_client_port() AS port, \
+                 (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS tls",
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        let port: Option<i32> = row.try_get("", "port").expect("port");
+        let tls: Option<bool> = row.try_get("", "tls").expect("tls");
+        let port = port.expect("CTEX_TEST_DATABASE_URL must reach PostgreSQL over TCP");
+        let socket = own_socket(u16::try_from(port).expect("a port"))
+            .expect("the pool's socket among this process's descriptors");
+        assert!(
+            socket.tcp_nodelay().expect("TCP_NODELAY"),
+            "Nagle's algorithm is on for a connection to PostgreSQL (TLS: {tls:?})"
+        );
+        db.close().await.ok();
+    }
+}
