@@ -6,7 +6,8 @@
 //! `case::load_named`, other rows with [`load_scoped_or_not_found`]), and its body runs inside
 //! [`transact`] and returns the id of the row it produced. If the call carries an
 //! `idempotencyKey` already used by the caller's agency for the same operation, the body does not
-//! run and the first result's id is returned. Nothing is written unless everything commits
+//! run and the first result's id is returned; calls with one key made at once run one after the
+//! other (`idempotency::lock`), so each retry finds the first result. Nothing is written unless everything commits
 //! together. The response is reloaded through the caller's scope ([`reload`] for a row found
 //! among its parent's).
 
@@ -51,11 +52,14 @@ where
 {
     let agency = req.principal.agency.code();
     let txn = store::begin_write(&req.db).await?;
-    if let Some(key) = &key
-        && let Some(id) = idempotency::lookup(&txn, agency, key, operation).await?
-    {
-        txn.rollback().await?;
-        return Ok(id);
+    if let Some(key) = &key {
+        // Calls with one key run one after the other: a concurrent retry waits here and then
+        // finds the first call's result.
+        idempotency::lock(&txn, agency, key).await?;
+        if let Some(id) = idempotency::lookup(&txn, agency, key, operation).await? {
+            txn.rollback().await?;
+            return Ok(id);
+        }
     }
     let entity = body(&txn).await?;
     let id = entity.id;
