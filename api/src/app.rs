@@ -50,6 +50,15 @@ impl App {
             None => None,
         };
         crate::http::cors(&config.cors_origins)?;
+        let urls = [
+            Some(&config.database_url),
+            config.read_database_url.as_ref(),
+        ];
+        for (database, url) in ["primary", "read replica"].into_iter().zip(urls) {
+            if let Some(risk) = url.and_then(|u| crate::db::transport_risk(u)) {
+                tracing::warn!(database, "{risk}");
+            }
+        }
         let db =
             crate::db::connect_pinging(&config.database_url, config.db_pool, config.db_ping_idle)
                 .await?;

@@ -62,6 +62,44 @@ pub async fn connect_pinging(
     Ok(db)
 }
 
+/// Why connecting to PostgreSQL at `url` exposes its traffic, when it does: the server is
+/// not on this host (neither a Unix socket nor a loopback address) and the URL's `sslmode`
+/// either sends in the clear (`disable`, `allow`) or encrypts without checking the server's
+/// certificate (`prefer`, the default, and `require`), which a machine in the path can
+/// impersonate. `None` for SQLite, local servers and `verify-ca`/`verify-full`. The text names
+/// the host, never the URL (which may hold a password).
+pub fn transport_risk(url: &str) -> Option<String> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
+    let options: PgConnectOptions = url.parse().ok()?;
+    if options.get_socket().is_some() {
+        return None;
+    }
+    let host = options.get_host();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let local = bare.eq_ignore_ascii_case("localhost")
+        || bare.starts_with('/')
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if local {
+        return None;
+    }
+    match options.get_ssl_mode() {
+        PgSslMode::VerifyCa | PgSslMode::VerifyFull => None,
+        PgSslMode::Disable | PgSslMode::Allow => Some(format!(
+            "the database at {host} is reached without TLS: add sslmode=verify-full and \
+             sslrootcert=<CA file> to its URL"
+        )),
+        PgSslMode::Prefer | PgSslMode::Require => Some(format!(
+            "the database at {host} is reached over TLS without checking its certificate: \
+             add sslmode=verify-full and sslrootcert=<CA file> to its URL"
+        )),
+    }
+}
+
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     match db.get_database_backend() {
@@ -154,12 +192,49 @@ fn with_database(admin: &str, name: &str) -> String {
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_remote_database_without_a_checked_certificate_is_a_transport_risk() {
+        for url in [
+            "sqlite://ctex.db?mode=rwc",
+            "postgres://postgres@127.0.0.1:5432/db",
+            "postgres://postgres@localhost/db",
+            "postgres://postgres@[::1]:5432/db",
+            "postgres://u@db.example.org/db?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+            "postgres://u@10.0.0.5/db?sslmode=verify-ca",
+            "postgres://u@%2Fvar%2Frun%2Fpostgresql/db",
+            "postgres:///db?host=/var/run/postgresql",
+        ] {
+            assert_eq!(transport_risk(url), None, "{url}");
+        }
+        for (url, says) in [
+            ("postgres://u:secret@db.example.org/db", "without checking"),
+            (
+                "postgresql://u@10.0.0.5:5433/db?sslmode=require",
+                "without checking",
+            ),
+            (
+                "postgres://u@db.example.org/db?sslmode=prefer",
+                "without checking",
+            ),
+            (
+                "postgres://u@db.example.org/db?sslmode=disable",
+                "without TLS",
+            ),
+            ("postgres://u@[2001:db8::1]/db?sslmode=allow", "without TLS"),
+        ] {
+            let risk = transport_risk(url).unwrap_or_else(|| panic!("no risk named for {url}"));
+            assert!(risk.contains(says), "{url}: {risk}");
+            assert!(!risk.contains("secret"), "the password leaked: {risk}");
+        }
+    }
+
     /// The TCP socket of this process whose local port is `port`, duplicated through the
     /// process's own pidfd (the descriptor itself belongs to the pool).
+    #[cfg(target_os = "linux")]
     fn own_socket(port: u16) -> Option<socket2::Socket> {
         use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
         let pidfd = pidfd_open(getpid(), PidfdFlags::empty()).expect("pidfd_open");
@@ -192,6 +267,7 @@ mod tests {
     /// 40 ms (BENCHMARKS.md, recommendation 1); sqlx 0.9.0 had dropped the option, 0.9.1
     /// sets it again. The connection's own port comes from the server, so only this test's
     /// socket is looked at.
+    #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn connections_to_postgres_have_nagle_off() {
         let Some(url) = std::env::var("CTEX_TEST_DATABASE_URL")
